@@ -1,0 +1,360 @@
+//! The analyzer: bytes in, report out, with state that can be saved and merged.
+//!
+//! An [`Analyzer`] ties the parts together: the [`LineReader`] splits chunks into
+//! lines, the [`JsonAssembler`] joins multi-line JSON, [`parse_line`] turns each line
+//! into records, the asset lookup adds destination categories, [`judge`] applies the
+//! profile, and the [`Aggregator`] groups findings. [`Analyzer::snapshot`] writes the
+//! state as bytes; [`Analyzer::merge_snapshot`] adds another part's state, so a run can
+//! be split over threads, processes or pipeline nodes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::Aggregator;
+use crate::config::Config;
+use crate::error::ConfigError;
+use crate::filter::{Verdict, judge};
+use crate::formats::{Ctx, FileState, Format, SkipReason, parse_line};
+use crate::reader::{Assembled, JsonAssembler, Line, LineReader};
+use crate::record::Record;
+use crate::report::{Report, Stats};
+
+/// The name of an input that was not named.
+pub const UNNAMED_INPUT: &str = "-";
+
+/// Runs the detection over a stream of bytes.
+///
+/// ```
+/// use smb_egress::{Analyzer, Config, Options};
+///
+/// let options = Options { profile: Some("escu".into()), ..Options::default() };
+/// let mut analyzer = Analyzer::new(Config::new(&options).unwrap());
+/// analyzer.push(br#"{"ts":1709028000.5,"id.orig_h":"10.0.0.5","id.orig_p":50100,"#);
+/// analyzer.push(br#""id.resp_h":"198.51.100.7","id.resp_p":445,"proto":"tcp"}"#);
+/// let report = analyzer.finish();
+/// assert_eq!(report.stats.lines, 1);
+/// ```
+#[derive(Debug)]
+pub struct Analyzer {
+    config: Config,
+    reader: LineReader,
+    json: JsonAssembler,
+    json_start: u64,
+    file: FileState,
+    input: String,
+    input_bytes: u64,
+    input_open: bool,
+    agg: Aggregator,
+    stats: Stats,
+    scratch: Vec<Record>,
+    records_out: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    magic: String,
+    fingerprint: String,
+    stats: Stats,
+    agg: Aggregator,
+}
+
+const SNAPSHOT_MAGIC: &str = "smb-egress-snapshot-1";
+
+impl Analyzer {
+    /// An analyzer for a configuration.
+    pub fn new(config: Config) -> Analyzer {
+        Analyzer {
+            reader: LineReader::new(config.max_line_bytes),
+            json: JsonAssembler::new(config.max_line_bytes),
+            json_start: 0,
+            file: FileState::default(),
+            input: UNNAMED_INPUT.to_owned(),
+            input_bytes: 0,
+            input_open: false,
+            agg: Aggregator::new(config.max_sources, config.max_values),
+            stats: Stats::default(),
+            scratch: Vec::new(),
+            records_out: None,
+            config,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The statistics so far.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Starts a new input (a file): ends the current one and forgets its header layout.
+    pub fn begin_input(&mut self, name: &str) {
+        self.end_input();
+        self.input = name.to_owned();
+        self.input_open = true;
+    }
+
+    /// Starts a part of an input that begins mid-file, at a line boundary, for a run
+    /// split by byte ranges. `header` is the file's leading header lines (Zeek `#fields`
+    /// and the like), read for their layout only; it may be empty. Line numbers count
+    /// from the part's start until the parts are merged in input order.
+    pub fn begin_input_part(&mut self, name: &str, header: &[u8]) {
+        self.begin_input(name);
+        self.stats.starts_mid_file |= self.stats.files.is_empty();
+        let mut reader = LineReader::new(self.config.max_line_bytes);
+        let file = &mut self.file;
+        let mut ctx = Ctx::new(self.config.syslog_year(), self.config.offset_secs);
+        let mut read_header = |_: u64, line: Line<'_>| {
+            if let Line::Text(text) = line {
+                let text = String::from_utf8_lossy(text);
+                if text.starts_with('#') || is_header_only(&text) {
+                    let _ = parse_line(&text, file, None, &mut ctx, &mut Vec::new());
+                }
+            }
+        };
+        reader.push(header, &mut read_header);
+        reader.finish(&mut read_header);
+    }
+
+    /// Asks for the records view: every record, as one JSON object a line, kept until
+    /// [`Analyzer::take_records`].
+    pub fn collect_records(&mut self, on: bool) {
+        self.records_out = on.then(String::new);
+    }
+
+    /// The records collected since the last call, one JSON object a line.
+    pub fn take_records(&mut self) -> String {
+        self.records_out
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Feeds a chunk of the current input.
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.input_open = true;
+        self.input_bytes += chunk.len() as u64;
+        self.stats.bytes += chunk.len() as u64;
+        let mut reader = std::mem::replace(&mut self.reader, LineReader::new(0));
+        reader.push(chunk, &mut |n, line| self.on_line(n, line));
+        self.reader = reader;
+    }
+
+    /// Ends the current input: its last line is read, and its layout forgotten.
+    pub fn end_input(&mut self) {
+        if !self.input_open {
+            return;
+        }
+        let mut reader = std::mem::replace(&mut self.reader, LineReader::new(0));
+        reader.finish(&mut |n, line| self.on_line(n, line));
+        if self.json.is_active() {
+            self.skip(
+                self.json_start,
+                SkipReason::Malformed,
+                "JSON document not closed",
+            );
+        }
+        if reader.is_utf16() {
+            self.stats.utf16_inputs += 1;
+        }
+        self.stats
+            .add_file(&self.input, self.input_bytes, reader.line_number());
+        self.reader = LineReader::new(self.config.max_line_bytes);
+        self.json = JsonAssembler::new(self.config.max_line_bytes);
+        self.file = FileState::default();
+        self.input_bytes = 0;
+        self.input_open = false;
+    }
+
+    fn on_line(&mut self, n: u64, line: Line<'_>) {
+        self.stats.lines += 1;
+        let text = match line {
+            Line::Text(text) => text,
+            Line::TooLong { bytes } => {
+                let cap = self.config.max_line_bytes;
+                let detail = format!("line of {bytes} bytes is over the cap of {cap} bytes");
+                return self.skip(n, SkipReason::TooLong, &detail);
+            }
+        };
+        let was_active = self.json.is_active();
+        match self.json.line(text) {
+            Assembled::Line => self.parse(n, text),
+            Assembled::Structure => {}
+            Assembled::Pending => {
+                if !was_active {
+                    self.json_start = n;
+                }
+            }
+            Assembled::Document(doc) => {
+                let start = if was_active { self.json_start } else { n };
+                self.parse(start, &doc);
+            }
+            Assembled::TooLong(size) => {
+                let cap = self.config.max_line_bytes;
+                let detail = format!("JSON document of {size}+ bytes is over the cap of {cap}");
+                self.skip(self.json_start, SkipReason::TooLong, &detail);
+            }
+        }
+    }
+
+    fn parse(&mut self, n: u64, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        if matches!(text, std::borrow::Cow::Owned(_)) {
+            self.stats.invalid_utf8_lines += 1;
+        }
+        let mut ctx = Ctx::new(self.config.syslog_year(), self.config.offset_secs);
+        let mut records = std::mem::take(&mut self.scratch);
+        records.clear();
+        let parsed = parse_line(
+            &text,
+            &mut self.file,
+            self.config.format,
+            &mut ctx,
+            &mut records,
+        );
+        match parsed {
+            Ok(None) => {}
+            Ok(Some(_)) if records.is_empty() => self.skip(
+                n,
+                SkipReason::NotConnection,
+                "no connection in the document",
+            ),
+            Ok(Some(format)) => {
+                for record in records.drain(..) {
+                    self.add_record(format, record, ctx.year_assumed);
+                }
+            }
+            Err(skip) => self.skip(n, skip.reason, &skip.detail),
+        }
+        self.scratch = records;
+    }
+
+    fn skip(&mut self, n: u64, reason: SkipReason, detail: &str) {
+        self.stats.skip(&self.input, n, reason.name(), detail);
+    }
+
+    fn add_record(&mut self, format: Format, mut record: Record, year_assumed: bool) {
+        self.stats.records += 1;
+        *self
+            .stats
+            .formats
+            .entry(format.id().to_owned())
+            .or_default() += 1;
+        if year_assumed {
+            self.stats.yearless_dates += 1;
+            self.stats.assumed_year = Some(self.config.syslog_year());
+        }
+        if let Some(sourcetype) = &self.config.sourcetype {
+            sourcetype.clone_into(&mut record.sourcetype);
+        }
+        if let Some(dest) = record.dest_ip.as_ref().and_then(|d| d.ip()) {
+            if !self.config.assets.is_empty() {
+                for category in self.config.assets.categories(dest) {
+                    if !record.dest_category.contains(&category) {
+                        record.dest_category.push(category);
+                    }
+                }
+            }
+        }
+        if let Some(out) = &mut self.records_out {
+            out.push_str(&serde_json::to_string(&record).unwrap_or_default());
+            out.push('\n');
+        }
+        self.judge(&record);
+    }
+
+    fn judge(&mut self, record: &Record) {
+        match judge(record, &self.config) {
+            Verdict::NotCandidate => {}
+            Verdict::Excluded(why) => {
+                self.stats.candidates += 1;
+                *self
+                    .stats
+                    .excluded
+                    .entry(why.name().to_owned())
+                    .or_default() += 1;
+            }
+            Verdict::Finding => {
+                self.stats.candidates += 1;
+                self.stats.finding_records += 1;
+                self.agg.add(record);
+            }
+        }
+    }
+
+    /// Ends the current input and writes the state as bytes for
+    /// [`Analyzer::merge_snapshot`].
+    pub fn snapshot(&mut self) -> Vec<u8> {
+        self.end_input();
+        let snapshot = Snapshot {
+            magic: SNAPSHOT_MAGIC.to_owned(),
+            fingerprint: fingerprint(&self.config),
+            stats: self.stats.clone(),
+            agg: self.agg.clone(),
+        };
+        postcard::to_allocvec(&snapshot).unwrap_or_default()
+    }
+
+    /// Adds the state of another part of the input, written by [`Analyzer::snapshot`]
+    /// under the same configuration. Parts merged in input order give exactly the report
+    /// of one pass.
+    pub fn merge_snapshot(&mut self, bytes: &[u8]) -> Result<(), ConfigError> {
+        let bad = |why: &str| ConfigError::new("bad_snapshot", why);
+        let snapshot: Snapshot =
+            postcard::from_bytes(bytes).map_err(|_| bad("not a smb-egress snapshot"))?;
+        if snapshot.magic != SNAPSHOT_MAGIC {
+            return Err(bad("snapshot of another version of smb-egress"));
+        }
+        if snapshot.fingerprint != fingerprint(&self.config) {
+            return Err(bad("snapshot made with other options"));
+        }
+        self.end_input();
+        self.stats.merge(snapshot.stats);
+        self.agg.merge(snapshot.agg);
+        Ok(())
+    }
+
+    /// Ends the input and gives the report.
+    pub fn finish(mut self) -> Report {
+        self.end_input();
+        self.report()
+    }
+
+    /// The report of what was read so far (the current input's unfinished line aside).
+    pub fn report(&self) -> Report {
+        let caps = (self.config.max_sources, self.config.max_values);
+        Report::build(
+            self.config.profile,
+            self.config.offset_secs,
+            &self.agg,
+            self.stats.clone(),
+            caps,
+        )
+    }
+
+    /// Analyzes a whole input at once.
+    pub fn analyze(config: Config, input: &[u8]) -> Report {
+        let mut analyzer = Analyzer::new(config);
+        analyzer.push(input);
+        analyzer.finish()
+    }
+}
+
+/// Whether a line is a header of a CSV-like layout (read by [`parse_line`] as such).
+fn is_header_only(line: &str) -> bool {
+    let mut state = FileState::default();
+    let mut ctx = Ctx::new(1970, 0);
+    matches!(
+        parse_line(line, &mut state, None, &mut ctx, &mut Vec::new()),
+        Ok(None)
+    )
+}
+
+/// A digest of the configuration: states merge only under the same one.
+fn fingerprint(config: &Config) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    format!("{config:?}").hash(&mut hasher);
+    format!("{}-{:016x}", config.profile.name(), hasher.finish())
+}

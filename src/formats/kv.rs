@@ -1,0 +1,1 @@
+//! key=value tokenizing shared by several syslog formats (to be written).

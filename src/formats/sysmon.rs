@@ -1,0 +1,27 @@
+//! Sysmon event 3 (to be written).
+
+use serde_json::Value;
+
+use super::xml::Event;
+use super::{Ctx, Skip, SkipReason};
+use crate::record::Record;
+
+/// Whether the JSON document looks like this format.
+pub fn is_json(_v: &Value) -> bool {
+    false
+}
+
+/// Reads one JSON document.
+pub fn from_json(_v: &Value, _ctx: &mut Ctx, _out: &mut Vec<Record>) -> Result<(), Skip> {
+    Err(Skip::new(SkipReason::Unrecognized, "not implemented"))
+}
+
+/// Whether the XML event is this format.
+pub fn is_xml(_event: &Event) -> bool {
+    false
+}
+
+/// Reads one XML event.
+pub fn from_xml(_event: &Event, _ctx: &mut Ctx, _out: &mut Vec<Record>) -> Result<(), Skip> {
+    Err(Skip::new(SkipReason::Unrecognized, "not implemented"))
+}
