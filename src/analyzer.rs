@@ -222,7 +222,7 @@ impl Analyzer {
             ),
             Ok(Some(format)) => {
                 for record in records.drain(..) {
-                    self.add_record(format, record, ctx.year_assumed);
+                    self.add_parsed(format, record, ctx.year_assumed);
                 }
             }
             Err(skip) => self.skip(n, skip.reason, &skip.detail),
@@ -234,7 +234,13 @@ impl Analyzer {
         self.stats.skip(&self.input, n, reason.name(), detail);
     }
 
-    fn add_record(&mut self, format: Format, mut record: Record, year_assumed: bool) {
+    /// Adds a record that is already normalized (a pipeline's parsed event, say), as if
+    /// a line of `format` had given it.
+    pub fn add_record(&mut self, format: Format, record: Record) {
+        self.add_parsed(format, record, false);
+    }
+
+    fn add_parsed(&mut self, format: Format, mut record: Record, year_assumed: bool) {
         self.stats.records += 1;
         *self
             .stats
@@ -248,12 +254,11 @@ impl Analyzer {
         if let Some(sourcetype) = &self.config.sourcetype {
             sourcetype.clone_into(&mut record.sourcetype);
         }
-        if let Some(dest) = record.dest_ip.as_ref().and_then(|d| d.ip()) {
-            if !self.config.assets.is_empty() {
-                for category in self.config.assets.categories(dest) {
-                    if !record.dest_category.contains(&category) {
-                        record.dest_category.push(category);
-                    }
+        let dest = record.dest_ip.as_ref().and_then(|d| d.ip());
+        if let Some(dest) = dest.filter(|_| !self.config.assets.is_empty()) {
+            for category in self.config.assets.categories(dest) {
+                if !record.dest_category.contains(&category) {
+                    record.dest_category.push(category);
                 }
             }
         }

@@ -170,9 +170,9 @@ pub fn inert_csv_cell(text: &str) -> String {
     }
 }
 
-/// Replaces control characters (C0, DEL, C1, and the bidirectional overrides) with
-/// `\u{fffd}`-free visible escapes, so text from a log cannot move the cursor, change
-/// colours or reorder what a terminal shows.
+/// Writes control characters (C0, DEL, C1, and the bidirectional controls) as visible
+/// escapes, so text from a log cannot move the cursor, change colours or reorder what a
+/// terminal shows.
 ///
 /// ```
 /// use smb_egress::render::terminal_safe;

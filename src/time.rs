@@ -159,7 +159,7 @@ pub struct SyslogTime {
 /// ```
 pub fn parse_syslog_date(text: &str, year: i32, offset: i32) -> Option<SyslogTime> {
     let (lead_year, rest) = match text.get(..5).and_then(|y| y.strip_suffix(' ')) {
-        Some(y) if y.bytes().all(|b| b.is_ascii_digit()) => (Some(y.parse().ok()?), &text[5..]),
+        Some(y) if is_digits(y) => (Some(y.parse().ok()?), &text[5..]),
         _ => (None, text),
     };
     let month = MONTHS
@@ -174,11 +174,10 @@ pub fn parse_syslog_date(text: &str, year: i32, offset: i32) -> Option<SyslogTim
     let day = digits(&trimmed.as_bytes()[..day_len])?;
     let mut rest = trimmed[day_len..].strip_prefix(' ')?;
     let mut year_value = lead_year;
-    if let Some(y) = rest.get(..5).and_then(|y| y.strip_suffix(' ')) {
-        if lead_year.is_none() && y.bytes().all(|b| b.is_ascii_digit()) {
-            year_value = Some(y.parse().ok()?);
-            rest = &rest[5..];
-        }
+    let trailing_year = rest.get(..5).and_then(|y| y.strip_suffix(' '));
+    if let Some(y) = trailing_year.filter(|y| lead_year.is_none() && is_digits(y)) {
+        year_value = Some(y.parse().ok()?);
+        rest = &rest[5..];
     }
     let seconds = clock(rest.get(..8)?.as_bytes())?;
     let (fraction, tail) = fraction(&rest[8..]);
@@ -190,6 +189,10 @@ pub fn parse_syslog_date(text: &str, year: i32, offset: i32) -> Option<SyslogTim
         len: used,
         year_assumed: year_value.is_none(),
     })
+}
+
+fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn civil_days(year: i64, month: u32, day: u32) -> Option<i64> {
