@@ -46,6 +46,9 @@ pub struct Stats {
     pub lines: u64,
     /// Per input, in the order first read.
     pub files: Vec<(String, FileStat)>,
+    /// Lines passed over unparsed because they hold no SMB port or name (see
+    /// [`crate::prefilter`]).
+    pub prefiltered_lines: u64,
     /// Records produced.
     pub records: u64,
     /// Records per format id.
@@ -115,6 +118,7 @@ impl Stats {
         }
         self.bytes += other.bytes;
         self.lines += other.lines;
+        self.prefiltered_lines += other.prefiltered_lines;
         self.records += other.records;
         add_counts(&mut self.formats, other.formats);
         add_counts(&mut self.skipped, other.skipped);
