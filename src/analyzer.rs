@@ -101,7 +101,8 @@ impl Analyzer {
     /// Starts a part of an input that begins mid-file, at a line boundary, for a run
     /// split by byte ranges. `header` is the file's leading header lines (Zeek `#fields`
     /// and the like), read for their layout only; it may be empty. Line numbers count
-    /// from the part's start until the parts are merged in input order.
+    /// from the part's start until the parts are merged in input order, so a part should
+    /// be the first input of its analyzer, with one snapshot per part.
     pub fn begin_input_part(&mut self, name: &str, header: &[u8]) {
         self.begin_input(name);
         self.stats.starts_mid_file |= self.stats.files.is_empty();

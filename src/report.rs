@@ -95,6 +95,9 @@ impl Stats {
 
     /// Adds the counts of a later part of the input to this one.
     pub fn merge(&mut self, other: Stats) {
+        if self.files.is_empty() {
+            self.starts_mid_file = other.starts_mid_file;
+        }
         let offset = match other.files.first() {
             Some((name, _)) if other.starts_mid_file => self.file_lines(name),
             _ => 0,
