@@ -67,7 +67,7 @@ class Network:
         self.scanners = rng.sample(self.internal, 25)
         if egress_sources:
             self.egress = self._many_sources(egress_sources)
-            self.egress_share = 0.05
+            self.egress_share = 0.08
         else:
             self.egress = rng.sample(self.internal, 6)
             self.egress_share = 0.0004
