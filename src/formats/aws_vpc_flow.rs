@@ -24,7 +24,7 @@
 //! | --- | --- |
 //! | `_time` | `start` (epoch seconds), else `end` |
 //! | `src_ip`, `dest_ip` | `pkt-srcaddr`, `pkt-dstaddr` when present, else `srcaddr`, `dstaddr` |
-//! | `src_port`, `dest_port` | `srcport`, `dstport` |
+//! | `src_port`, `dest_port` | `srcport`, `dstport` (none for ICMP, where AWS writes 0) |
 //! | `transport` | `protocol` (IANA number) |
 //! | `bytes_out` | `bytes` (sent by the record's source) |
 //! | `action` | `ACCEPT` → `allowed`, `REJECT` → `blocked` |
@@ -316,6 +316,10 @@ fn record(values: &[Option<&str>; COL_COUNT]) -> Result<Record, Skip> {
     record.dest_port = get(Col::DstPort).and_then(parse_port).unwrap_or(0);
     if let Some(protocol) = get(Col::Protocol) {
         record.transport = transport_name(protocol);
+    }
+    if record.transport.contains("icmp") {
+        record.src_port = None;
+        record.dest_port = 0;
     }
     record.bytes_out = get(Col::Bytes).and_then(|b| b.parse().ok());
     record.time = get(Col::Start).or(get(Col::End)).and_then(parse_epoch);

@@ -22,11 +22,11 @@
 //! the record has no `src_port` and `dest_port` 0.
 //!
 //! `established` is true for the states that include a handshake or a reply: `S1`,
-//! `SF`, `S2`, `S3`, `RSTO`, `RSTR`, and `SHR`/`RSTRH` (the responder's SYN-ACK was
-//! seen; for UDP, `SF` and `SHR` mean the responder answered). It is false for `S0`,
-//! `REJ`, `RSTOS0` and `SH` (no answer). For `OTH` (midstream) and rows without a
-//! state, a `history` with the responder's SYN-ACK (`h`), ACK (`a`) or data (`d`) makes
-//! it true; otherwise it is unknown. `action` is `blocked` for `REJ` (the responder
+//! `SF`, `S2`, `S3`, `RSTO`, `RSTR` (for UDP, `SF` means the responder answered). It is
+//! false for `S0`, `REJ`, `RSTOS0` and `SH` (no answer). For `SHR` and `RSTRH` (only the
+//! responder's side was seen), `OTH` (midstream) and rows without a state, a `history`
+//! with the responder's SYN-ACK (`h`), ACK (`a`) or data (`d`) makes it true, and so
+//! does `SHR`/`RSTRH` without a history; otherwise (`^r`: a lone reset) it is unknown. `action` is `blocked` for `REJ` (the responder
 //! refused the connection) and `allowed` otherwise, as for any sensor.
 
 use serde_json::Value;
@@ -89,12 +89,12 @@ pub(crate) fn record(row: &impl Row, sourcetype: &str, ctx: &Ctx) -> Result<Reco
 
 /// Whether the connection completed a handshake or got a reply (see the module doc).
 fn established(state: Option<&str>, history: Option<&str>) -> Option<bool> {
+    let answered = || history.is_some_and(|h| h.contains(['h', 'a', 'd']));
     match state {
-        Some("S1" | "SF" | "S2" | "S3" | "RSTO" | "RSTR" | "RSTRH" | "SHR") => Some(true),
+        Some("S1" | "SF" | "S2" | "S3" | "RSTO" | "RSTR") => Some(true),
         Some("S0" | "REJ" | "RSTOS0" | "SH") => Some(false),
-        _ => history
-            .is_some_and(|h| h.contains(['h', 'a', 'd']))
-            .then_some(true),
+        Some("SHR" | "RSTRH") if history.is_none() => Some(true),
+        _ => answered().then_some(true),
     }
 }
 
@@ -187,7 +187,11 @@ mod tests {
             ("RSTO", Some("ShADdaR"), Some(true), "allowed"),
             ("RSTR", Some("ShADr"), Some(true), "allowed"),
             ("RSTRH", Some("^hr"), Some(true), "allowed"),
+            ("RSTRH", Some("^r"), None, "allowed"),
+            ("RSTRH", None, Some(true), "allowed"),
             ("SHR", Some("^hf"), Some(true), "allowed"),
+            ("SHR", Some("^d"), Some(true), "allowed"),
+            ("SHR", Some("^f"), None, "allowed"),
             ("OTH", Some("^hadf"), Some(true), "allowed"),
             ("OTH", Some("C"), None, "allowed"),
             ("OTH", Some("R"), None, "allowed"),
