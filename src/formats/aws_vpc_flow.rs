@@ -406,6 +406,15 @@ mod tests {
     }
 
     #[test]
+    fn icmp_rows_have_no_ports() {
+        let r = headerless("2 123456789010 eni-1 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK").unwrap();
+        assert_eq!(
+            (r.transport.as_str(), r.src_port, r.dest_port),
+            ("icmp", None, 0)
+        );
+    }
+
+    #[test]
     fn nodata_and_skipdata_are_not_connections() {
         for line in [
             "2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
@@ -545,5 +554,15 @@ mod tests {
         let parsed = dispatch(row, &mut FileState::default(), None, &mut ctx, &mut out);
         assert_eq!(parsed, Ok(Some(Format::AwsVpcFlow)));
         assert_eq!(out.len(), 2);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_never_panic(fields in proptest::collection::vec("[-A-Za-z0-9:.]{1,8}", 0..45)) {
+            let line = fields.join(" ");
+            let _ = is_line(&line);
+            let _ = parse_line(&line, &mut Ctx::new(2024, 0), &mut Vec::new());
+            let _ = header_line(&line, &mut None);
+        }
     }
 }

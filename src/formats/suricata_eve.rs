@@ -549,4 +549,64 @@ mod tests {
         let parsed = parse_line(line, &mut file, None, &mut Ctx::new(2024, 0), &mut out);
         assert_eq!(parsed, Ok(Some(Format::SuricataEve)));
     }
+
+    fn leaf() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[-0-9a-z:._]{0,10}".prop_map(Value::from),
+        ]
+    }
+
+    fn event() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let keys = prop_oneof![
+            Just("event_type"),
+            Just("src_ip"),
+            Just("dest_ip"),
+            Just("src_port"),
+            Just("dest_port"),
+            Just("proto"),
+            Just("timestamp"),
+            Just("direction"),
+            Just("app_proto"),
+            Just("flow.start"),
+            Just("flow.pkts_toclient"),
+            Just("flow.src_ip"),
+            Just("tcp.tcp_flags"),
+            Just("tcp.tcp_flags_tc"),
+            Just("dns.type"),
+            Just("alert.action"),
+            Just("netflow.start"),
+            Just("smb.share"),
+        ];
+        proptest::collection::vec((keys, leaf()), 0..12).prop_map(|pairs| {
+            let mut doc =
+                serde_json::json!({"event_type": "flow", "timestamp": "2024-01-01T00:00:00Z"});
+            for (key, value) in pairs {
+                match key.split_once('.') {
+                    Some((outer, inner)) => {
+                        if !doc[outer].is_object() {
+                            doc[outer] = serde_json::json!({});
+                        }
+                        doc[outer][inner] = value;
+                    }
+                    None => doc[key] = value,
+                }
+            }
+            doc
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn events_never_panic(doc in event(), wrap in proptest::prelude::any::<bool>()) {
+            let doc = if wrap { serde_json::json!({"event": doc}) } else { doc };
+            if is_json(&doc) {
+                let _ = from_json(&doc, &mut Ctx::new(2024, 0), &mut Vec::new());
+            }
+        }
+    }
 }

@@ -283,4 +283,38 @@ mod tests {
         assert_eq!((r.transport.as_str(), r.app.as_deref()), ("unknown", None));
         assert_eq!((r.established, r.direction), (None, None));
     }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn documents_never_panic(
+            pairs in proptest::collection::vec((
+                proptest::sample::select(vec![
+                    "ts", "id.orig_h", "id_orig_h", "id.resp_h", "id.resp_p", "id_orig_p",
+                    "proto", "service", "conn_state", "history", "local_orig", "local_resp",
+                    "orig_bytes", "_path", "@stream", "named_pipe", "path", "share_type",
+                ]),
+                proptest::prop_oneof![
+                    proptest::strategy::Just(Value::Null),
+                    proptest::prelude::any::<f64>().prop_map(Value::from),
+                    proptest::prelude::any::<bool>().prop_map(Value::from),
+                    "[-0-9a-zA-Z:._\\\\]{0,12}".prop_map(Value::from),
+                ],
+            ), 0..12),
+        ) {
+            let mut doc = serde_json::json!({"id.orig_h": "10.0.0.1"});
+            for (key, value) in pairs {
+                doc[key] = value;
+            }
+            let mut out = Vec::new();
+            let mut ctx = Ctx::new(2024, 0);
+            if is_json(&doc) {
+                let _ = from_json(&doc, &mut ctx, &mut out);
+            }
+            if super::super::zeek_smb::is_json(&doc) {
+                let _ = super::super::zeek_smb::from_json(&doc, &mut ctx, &mut out);
+            }
+        }
+    }
 }
