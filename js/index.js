@@ -113,7 +113,7 @@ export class Analyzer {
    * Feeds a whole stream (Web `ReadableStream`, Node readable, or any async iterable of
    * strings or bytes) as the current input, decompressing gzip. Resolves when the stream
    * ends; `onProgress({ bytes, total })` is called after each chunk with the bytes read
-   * from the stream so far; `signal` cancels.
+   * from the stream so far (a promise it returns is awaited); `signal` cancels.
    */
   async pushStream(stream, { onProgress, signal, total } = {}) {
     if (!isStream(stream)) {
@@ -129,7 +129,7 @@ export class Analyzer {
     for await (const chunk of maybeGunzip(counted)) {
       signal?.throwIfAborted();
       this.#pushBytes(chunk);
-      onProgress?.({ bytes, total });
+      await onProgress?.({ bytes, total });
     }
     signal?.throwIfAborted();
     return this;
