@@ -58,6 +58,8 @@ pub mod analyzer;
 pub mod config;
 pub mod error;
 pub mod filter;
+#[cfg(feature = "fluentbit")]
+pub mod fluentbit;
 pub mod formats;
 pub mod netset;
 pub mod reader;
