@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::error::ConfigError;
 use crate::filter::{Verdict, judge};
 use crate::formats::{Ctx, FileState, Format, SkipReason, parse_line};
+use crate::prefilter::Prefilter;
 use crate::reader::{Assembled, JsonAssembler, Line, LineReader};
 use crate::record::Record;
 use crate::report::{Report, Stats};
@@ -47,6 +48,7 @@ pub struct Analyzer {
     stats: Stats,
     scratch: Vec<Record>,
     records_out: Option<String>,
+    prefilter: Prefilter,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -74,6 +76,7 @@ impl Analyzer {
             stats: Stats::default(),
             scratch: Vec::new(),
             records_out: None,
+            prefilter: Prefilter::new(&config.ports),
             config,
         }
     }
@@ -98,7 +101,8 @@ impl Analyzer {
     /// Starts a part of an input that begins mid-file, at a line boundary, for a run
     /// split by byte ranges. `header` is the file's leading header lines (Zeek `#fields`
     /// and the like), read for their layout only; it may be empty. Line numbers count
-    /// from the part's start until the parts are merged in input order.
+    /// from the part's start until the parts are merged in input order, so a part should
+    /// be the first input of its analyzer, with one snapshot per part.
     pub fn begin_input_part(&mut self, name: &str, header: &[u8]) {
         self.begin_input(name);
         self.stats.starts_mid_file |= self.stats.files.is_empty();
@@ -199,6 +203,10 @@ impl Analyzer {
     }
 
     fn parse(&mut self, n: u64, bytes: &[u8]) {
+        if self.can_skip(bytes) {
+            self.stats.prefiltered_lines += 1;
+            return;
+        }
         let text = String::from_utf8_lossy(bytes);
         if matches!(text, std::borrow::Cow::Owned(_)) {
             self.stats.invalid_utf8_lines += 1;
@@ -228,6 +236,18 @@ impl Analyzer {
             Err(skip) => self.skip(n, skip.reason, &skip.detail),
         }
         self.scratch = records;
+    }
+
+    /// Whether the line can be passed over unparsed: it holds no SMB port or name, no
+    /// records view was asked for, and the file is not a Zeek SMB log (whose rows are
+    /// SMB by their kind whatever they hold).
+    fn can_skip(&self, line: &[u8]) -> bool {
+        let smb_log = self
+            .file
+            .zeek
+            .as_ref()
+            .is_some_and(|z| z.format() == Format::ZeekSmb);
+        self.records_out.is_none() && !smb_log && !self.prefilter.may_hold_smb(line)
     }
 
     fn skip(&mut self, n: u64, reason: SkipReason, detail: &str) {

@@ -21,6 +21,7 @@
 //! | [`allowlist`] | the user's exclusions ([`Allowlist`]) |
 //! | [`config`] | [`Options`] as given and the checked [`Config`] |
 //! | [`reader`] | the push line reader and the multi-line JSON assembler |
+//! | [`prefilter`] | the test that passes over lines with no SMB port or name |
 //! | [`formats`] | format detection and one module per input format |
 //! | [`filter`] | the profiles' rules: [`judge`] gives each record a [`Verdict`] |
 //! | [`aggregate`] | bounded, mergeable grouping by source ([`Aggregator`]) |
@@ -62,6 +63,7 @@ pub mod filter;
 pub mod fluentbit;
 pub mod formats;
 pub mod netset;
+pub mod prefilter;
 pub mod reader;
 pub mod record;
 pub mod render;

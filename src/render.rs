@@ -80,6 +80,7 @@ pub fn stats_json(report: &Report) -> Value {
         "bytes": stats.bytes,
         "lines": stats.lines,
         "files": files,
+        "prefiltered_lines": stats.prefiltered_lines,
         "records": stats.records,
         "formats": stats.formats,
         "skipped": stats.skipped,
@@ -244,9 +245,11 @@ pub fn summary(report: &Report) -> String {
     let stats = &report.stats;
     let skipped: u64 = stats.skipped.values().sum();
     let mut out = format!(
-        "{} finding(s); {} line(s), {} record(s), {} skipped, {} SMB candidate(s)\n",
+        "{} finding(s); {} line(s): {} without SMB port or name, {} record(s), {} skipped; \
+         {} SMB candidate(s)\n",
         report.findings.len(),
         stats.lines,
+        stats.prefiltered_lines,
         stats.records,
         skipped,
         stats.candidates

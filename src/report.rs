@@ -46,6 +46,9 @@ pub struct Stats {
     pub lines: u64,
     /// Per input, in the order first read.
     pub files: Vec<(String, FileStat)>,
+    /// Lines passed over unparsed because they hold no SMB port or name (see
+    /// [`crate::prefilter`]).
+    pub prefiltered_lines: u64,
     /// Records produced.
     pub records: u64,
     /// Records per format id.
@@ -92,6 +95,9 @@ impl Stats {
 
     /// Adds the counts of a later part of the input to this one.
     pub fn merge(&mut self, other: Stats) {
+        if self.files.is_empty() {
+            self.starts_mid_file = other.starts_mid_file;
+        }
         let offset = match other.files.first() {
             Some((name, _)) if other.starts_mid_file => self.file_lines(name),
             _ => 0,
@@ -115,6 +121,7 @@ impl Stats {
         }
         self.bytes += other.bytes;
         self.lines += other.lines;
+        self.prefiltered_lines += other.prefiltered_lines;
         self.records += other.records;
         add_counts(&mut self.formats, other.formats);
         add_counts(&mut self.skipped, other.skipped);

@@ -104,12 +104,14 @@ fn the_table_is_aligned_and_shows_no_control_characters() {
 #[test]
 fn an_empty_report_still_says_what_was_read() {
     let mut analyzer = Analyzer::new(Config::default());
-    analyzer.push(b"nothing to see here\n");
+    analyzer.push(b"nothing to see here\nport 445 in a line of no known format\n");
     let report = analyzer.finish();
     let value = render::report_json(&report);
     assert_eq!(value["findings"], json!([]));
-    assert_eq!(value["stats"]["lines"], 1);
+    assert_eq!(value["stats"]["lines"], 2);
+    assert_eq!(value["stats"]["prefiltered_lines"], 1);
     assert_eq!(value["stats"]["skipped"]["unrecognized"], 1);
-    assert_eq!(value["stats"]["skipped_samples"][0]["line"], 1);
-    assert!(render::to_table(&report).contains("0 finding(s)"));
+    assert_eq!(value["stats"]["skipped_samples"][0]["line"], 2);
+    let table = render::to_table(&report);
+    assert!(table.contains("0 finding(s); 2 line(s): 1 without SMB port or name"), "{table}");
 }
