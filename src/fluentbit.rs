@@ -28,6 +28,7 @@ use crate::addr::{Addr, is_global};
 use crate::config::{Config, Options, Profile};
 use crate::filter::{Verdict, is_default_candidate, is_escu_candidate, judge, names_smb};
 use crate::formats::{Ctx, FileState, Format, Skip, SkipReason, parse_json_value, parse_line};
+use crate::prefilter::Prefilter;
 use crate::record::Record;
 use crate::time::civil_from_days;
 
@@ -117,6 +118,7 @@ impl Setup {
 #[derive(Debug)]
 pub struct Filter {
     setup: Result<Setup, String>,
+    prefilter: Option<Prefilter>,
     records: Vec<Record>,
     out: String,
 }
@@ -133,8 +135,13 @@ impl Filter {
     /// A filter for a configuration, or for the error that made the configuration
     /// unusable (then every record passes unchanged, with the error beside it).
     pub fn new(setup: Result<Setup, String>) -> Filter {
+        let prefilter = match &setup {
+            Ok(s) if s.mode == Mode::Findings => Some(Prefilter::new(&s.config.ports)),
+            _ => None,
+        };
         Filter {
             setup,
+            prefilter,
             records: Vec::new(),
             out: String::new(),
         }
@@ -150,6 +157,12 @@ impl Filter {
     /// JSON, or the empty string to drop it.
     pub fn process(&mut self, time_sec: i64, record: &str) -> &str {
         self.out.clear();
+        if let Some(prefilter) = &self.prefilter {
+            // A record with no SMB port or name cannot be a finding: drop it unread.
+            if !prefilter.may_hold_smb(record.as_bytes()) {
+                return "";
+            }
+        }
         let mut value = match serde_json::from_str::<Value>(record) {
             Ok(value) if value.is_object() => value,
             // Fluent Bit only sends objects; anything else goes back untouched.
@@ -165,13 +178,35 @@ impl Filter {
                 None => return "",
             },
         };
-        if let Value::Object(map) = &mut value {
-            map.insert(key, annotation);
+        match &mut value {
+            Value::Object(map) if map.contains_key(&key) => {
+                map.insert(key, annotation);
+                write_json(&mut self.out, &value);
+            }
+            _ => append_member(&mut self.out, record, &key, &annotation),
         }
-        // Writing JSON values to a String cannot fail.
-        let _ = serde_json::to_writer(StringWriter(&mut self.out), &value);
         &self.out
     }
+}
+
+/// Writes the record's own text with one member added before its closing brace, so
+/// that its fields pass on exactly as they came (number spellings included).
+fn append_member(out: &mut String, record: &str, key: &str, value: &Value) {
+    let body = record.trim_end();
+    let body = body.strip_suffix('}').unwrap_or(body).trim_end();
+    out.push_str(body);
+    if !body.ends_with('{') {
+        out.push(',');
+    }
+    write_json(out, &Value::from(key));
+    out.push(':');
+    write_json(out, value);
+    out.push('}');
+}
+
+fn write_json(out: &mut String, value: &Value) {
+    // Writing JSON values to a String cannot fail.
+    let _ = serde_json::to_writer(StringWriter(out), value);
 }
 
 /// The annotation of a record, or `None` when the mode drops it.

@@ -12,9 +12,6 @@
 //! directory of `Accessible_Paths` (WASI preopens, in their order) that holds one.
 
 use std::cell::RefCell;
-use std::fs::File;
-use std::io::Read;
-use std::os::fd::FromRawFd;
 
 use super::{CONFIG_FILE, Filter, Setup};
 
@@ -104,6 +101,7 @@ struct Errno(i32);
 
 impl Errno {
     const BADF: Errno = Errno(8);
+    const ILSEQ: Errno = Errno(25);
     const NOENT: Errno = Errno(44);
 
     fn check(code: i32) -> Result<(), Errno> {
@@ -115,6 +113,7 @@ impl std::fmt::Display for Errno {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match *self {
             Errno::NOENT => f.write_str("no such file"),
+            Errno::ILSEQ => f.write_str("not UTF-8 text"),
             Errno(2) => f.write_str("permission denied"),
             Errno(54) => f.write_str("not a directory"),
             Errno(code) => write!(f, "WASI error {code}"),
@@ -138,6 +137,15 @@ unsafe extern "C" {
         fd_flags: i32,
         opened: *mut i32,
     ) -> i32;
+    fn fd_read(fd: i32, iovs: *const Iovec, iovs_len: i32, read: *mut i32) -> i32;
+    fn fd_close(fd: i32) -> i32;
+}
+
+/// A WASI buffer descriptor.
+#[repr(C)]
+struct Iovec {
+    buf: *mut u8,
+    len: usize,
 }
 
 /// The preopened directories: descriptors from 3 up, with the names the host gave.
@@ -169,7 +177,7 @@ fn preopened_dirs() -> Vec<(i32, String)> {
 /// Reads a file at a path relative to a preopened directory.
 fn read_at(dir: i32, path: &str) -> Result<String, Errno> {
     const FOLLOW_SYMLINKS: i32 = 1;
-    const RIGHTS: i64 = 1 << 1 | 1 << 2 | 1 << 5 | 1 << 21; // read, seek, tell, filestat
+    const RIGHTS: i64 = 1 << 1 | 1 << 2 | 1 << 5 | 1 << 21; // read, seek, tell, filestat_get
     let mut fd = -1;
     // SAFETY: the path is valid for its length and `fd` is a place for the result.
     let code = unsafe {
@@ -186,9 +194,29 @@ fn read_at(dir: i32, path: &str) -> Result<String, Errno> {
         )
     };
     Errno::check(code)?;
-    // SAFETY: `path_open` gave a new descriptor that nothing else owns.
-    let mut file = unsafe { File::from_raw_fd(fd) };
-    let mut text = String::new();
-    file.read_to_string(&mut text).map_err(|_| Errno(29))?;
-    Ok(text)
+    let bytes = read_all(fd);
+    // SAFETY: `fd` is the descriptor opened above, closed once.
+    unsafe { fd_close(fd) };
+    String::from_utf8(bytes?).map_err(|_| Errno::ILSEQ)
+}
+
+/// Reads a descriptor to its end. (Descriptors are read and closed through WASI
+/// directly: wasi-libc's `close` would list the preopens and stop the module when it
+/// met a file among them.)
+fn read_all(fd: i32) -> Result<Vec<u8>, Errno> {
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        let iovec = Iovec {
+            buf: chunk.as_mut_ptr(),
+            len: chunk.len(),
+        };
+        let mut read = 0;
+        // SAFETY: the buffer is valid for its length; `read` is a place for the count.
+        Errno::check(unsafe { fd_read(fd, &iovec, 1, &mut read) })?;
+        if read <= 0 {
+            return Ok(bytes);
+        }
+        bytes.extend_from_slice(&chunk[..read as usize]);
+    }
 }
