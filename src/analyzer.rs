@@ -271,17 +271,7 @@ impl Analyzer {
             self.stats.yearless_dates += 1;
             self.stats.assumed_year = Some(self.config.syslog_year());
         }
-        if let Some(sourcetype) = &self.config.sourcetype {
-            sourcetype.clone_into(&mut record.sourcetype);
-        }
-        let dest = record.dest_ip.as_ref().and_then(|d| d.ip());
-        if let Some(dest) = dest.filter(|_| !self.config.assets.is_empty()) {
-            for category in self.config.assets.categories(dest) {
-                if !record.dest_category.contains(&category) {
-                    record.dest_category.push(category);
-                }
-            }
-        }
+        self.config.enrich(&mut record);
         if let Some(out) = &mut self.records_out {
             out.push_str(&serde_json::to_string(&record).unwrap_or_default());
             out.push('\n');
