@@ -60,12 +60,15 @@ VIEWS = {
         SELECT column07 AS src_ip, column08 AS dest_ip, TRY_CAST(column25 AS INTEGER)
                    AS dest_port,
                nullif(column14, '') AS app,
-               CASE WHEN column30 = 'allow' THEN 'allowed'
+               CASE WHEN column04 IN ('drop', 'deny') THEN 'blocked'
+                    WHEN column30 = 'allow' THEN 'allowed'
                     WHEN column30 IN ('deny', 'drop', 'reset-client', 'reset-server',
                                       'reset-both', 'drop-icmp', 'drop-all') THEN 'blocked'
                     ELSE 'unknown' END AS action,
                'pan:traffic' AS sourcetype,
-               epoch(strptime(column06, '%Y/%m/%d %H:%M:%S')) AS t
+               epoch(coalesce(try_strptime(column35, '%Y/%m/%d %H:%M:%S'),
+                              try_strptime(column06, '%Y/%m/%d %H:%M:%S'),
+                              try_strptime(column01, '%Y/%m/%d %H:%M:%S'))) AS t
         FROM read_csv(?, delim = ',', header = false, quote = '"', auto_detect = false,
                       null_padding = true, all_varchar = true,
                       columns = {COLUMNS})

@@ -9,7 +9,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 
 const PRIVATE = /^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.|100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.)/;
-const PAN_BLOCKED = new Set(["deny", "drop", "reset-client", "reset-server", "reset-both"]);
+const PAN_BLOCKED = new Set(["deny", "drop", "drop-icmp", "reset-client", "reset-server", "reset-both"]);
 
 // Each reader turns a line into [src_ip, dest_ip, dest_port, app, action, sourcetype, t].
 const readers = {
@@ -35,8 +35,11 @@ const readers = {
   },
   panos: (line) => {
     const f = line.split(",");
-    const action = f[30] === "allow" ? "allowed" : PAN_BLOCKED.has(f[30]) ? "blocked" : "unknown";
-    const t = Date.parse(f[6].replaceAll("/", "-").replace(" ", "T") + "Z") / 1000;
+    const refused = f[4] === "drop" || f[4] === "deny";
+    const verb = refused ? "deny" : f[30];
+    const action = verb === "allow" ? "allowed" : PAN_BLOCKED.has(verb) ? "blocked" : "unknown";
+    const time = [f[35], f[6], f[1]].find((x) => x && /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d$/.test(x));
+    const t = Date.parse(time.replaceAll("/", "-").replace(" ", "T") + "Z") / 1000;
     return [f[7], f[8], +f[25] || 0, f[14] || null, action, "pan:traffic", t];
   },
 };

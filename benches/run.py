@@ -139,6 +139,8 @@ def run_format(fmt, path, reps, contenders):
     for name, row in rows.items():
         if "report" in row:
             row["diff"] = first_difference(reference, findings(row["report"]))
+            if row["diff"]:
+                print(f"  {fmt:14} {name:9} differs from {ref_name}: {row['diff']}", file=sys.stderr)
             row["wasm_memory"] = row["report"].get("wasm_memory_bytes")
             del row["report"]
     return {"bytes": size, "lines": lines, "reference": ref_name, "findings": len(reference),

@@ -234,5 +234,10 @@ export function version() {
   return call((b) => b.version());
 }
 
+/** The size of the module's linear memory in bytes (it grows and never shrinks). */
+export function memoryBytes() {
+  return call((b) => b.memoryBytes());
+}
+
 // Referenced so that bundlers keep the binding's module in one piece.
 void bindings;

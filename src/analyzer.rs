@@ -240,14 +240,17 @@ impl Analyzer {
 
     /// Whether the line can be passed over unparsed: it holds no SMB port or name, no
     /// records view was asked for, and the file is not a Zeek SMB log (whose rows are
-    /// SMB by their kind whatever they hold).
+    /// SMB by their kind whatever they hold). Under a Zeek layout, which only `#` lines
+    /// change, header words of other formats do not make a row worth parsing.
     fn can_skip(&self, line: &[u8]) -> bool {
-        let smb_log = self
-            .file
-            .zeek
-            .as_ref()
-            .is_some_and(|z| z.format() == Format::ZeekSmb);
-        self.records_out.is_none() && !smb_log && !self.prefilter.may_hold_smb(line)
+        if self.records_out.is_some() {
+            return false;
+        }
+        match &self.file.zeek {
+            Some(zeek) if zeek.format() == Format::ZeekSmb => false,
+            Some(_) => !self.prefilter.may_hold_smb_row(line),
+            None => !self.prefilter.may_hold_smb(line),
+        }
     }
 
     fn skip(&mut self, n: u64, reason: SkipReason, detail: &str) {

@@ -16,7 +16,8 @@
 //! The search runs 16 bytes at a time (SSE2 on x86-64, SIMD128 in WebAssembly built
 //! with `+simd128`, plain code elsewhere): each pattern's first three bytes, case-folded,
 //! are compared at every offset of the block at once, and only where one of them
-//! matches is the whole pattern checked. A match is only a hint (`smbios` holds `smb`):
+//! matches is the whole pattern checked. JSON lines, and rows under a Zeek layout, are
+//! searched for the ports and SMB names only. A match is only a hint (`smbios` holds `smb`):
 //! the line is then parsed and judged as usual.
 
 /// SMB application names, lower case: any of them makes a line worth parsing.
@@ -24,9 +25,6 @@ const SMB_WORDS: [&[u8]; 4] = [b"smb", b"cifs", b"microsoft-ds", b"netbios-ssn"]
 
 /// Words of the CSV header lines that give a layout (CIM exports, AWS VPC custom layouts).
 const HEADER_WORDS: [&[u8]; 3] = [b"src_ip", b"srcaddr", b"all_traffic"];
-
-/// Bytes of a block: 16, the width of one SIMD register.
-const BLOCK: usize = 16;
 
 /// One thing to look for.
 #[derive(Clone, Debug)]
@@ -61,9 +59,35 @@ enum Kind {
 #[derive(Clone, Debug)]
 pub struct Prefilter {
     patterns: Vec<Pattern>,
-    /// The distinct first three bytes of the patterns (fewer for a shorter pattern,
-    /// the rest `None`), compared block-wise.
-    heads: Vec<[Option<u8>; 3]>,
+    /// Heads of the ports and SMB names: for JSON lines and rows under a layout.
+    rows: Heads,
+    /// The same and the header words: for other lines.
+    lines: Heads,
+}
+
+/// The distinct first three bytes of some patterns, compared block-wise.
+#[derive(Clone, Debug)]
+struct Heads {
+    three: Vec<[u8; 3]>,
+    /// Whether a pattern is shorter than three bytes (a port under 100): lines are
+    /// then checked at every offset.
+    short: bool,
+}
+
+impl Heads {
+    fn new<'a>(patterns: impl Iterator<Item = &'a Pattern>) -> Heads {
+        let mut three = Vec::new();
+        let mut short = false;
+        for p in patterns {
+            match p.bytes[..] {
+                [a, b, c, ..] => three.push([a, b, c]),
+                _ => short = true,
+            }
+        }
+        three.sort();
+        three.dedup();
+        Heads { three, short }
+    }
 }
 
 impl Prefilter {
@@ -82,23 +106,44 @@ impl Prefilter {
                 kind,
             }));
         }
-        let mut heads: Vec<[Option<u8>; 3]> = patterns.iter().map(|p| head(&p.bytes)).collect();
-        heads.sort();
-        heads.dedup();
-        Prefilter { patterns, heads }
+        Prefilter {
+            rows: Heads::new(patterns.iter().filter(|p| p.kind != Kind::Header)),
+            lines: Heads::new(patterns.iter()),
+            patterns,
+        }
     }
 
     /// False when the line certainly holds no SMB port or name and no layout header.
     pub fn may_hold_smb(&self, line: &[u8]) -> bool {
+        self.test(line, false)
+    }
+
+    /// [`Prefilter::may_hold_smb`] for a row under a layout that only `#` lines change
+    /// (a Zeek TSV log): header words do not count.
+    ///
+    /// ```
+    /// use smb_egress::prefilter::Prefilter;
+    ///
+    /// let prefilter = Prefilter::new(&[139, 445]);
+    /// assert!(prefilter.may_hold_smb(b"src_ip,dest_ip,dest_port"));
+    /// assert!(!prefilter.may_hold_smb_row(b"src_ip,dest_ip,dest_port"));
+    /// ```
+    pub fn may_hold_smb_row(&self, line: &[u8]) -> bool {
+        self.test(line, true)
+    }
+
+    fn test(&self, line: &[u8], row: bool) -> bool {
         if line.first() == Some(&b'#') {
             return true;
         }
         let json = matches!(line.trim_ascii_start().first(), Some(b'{' | b'['));
-        self.search(line, &mut |at| self.matches_at(line, at, json))
+        let headers = !json && !row;
+        let heads = if headers { &self.lines } else { &self.rows };
+        search(heads, line, &mut |at| self.matches_at(line, at, headers))
     }
 
     /// Whether a whole pattern starts at `at`.
-    fn matches_at(&self, line: &[u8], at: usize, json: bool) -> bool {
+    fn matches_at(&self, line: &[u8], at: usize, headers: bool) -> bool {
         self.patterns.iter().any(|p| {
             let Some(text) = line.get(at..at + p.bytes.len()) else {
                 return false;
@@ -108,7 +153,7 @@ impl Prefilter {
             }
             match p.kind {
                 Kind::Word => true,
-                Kind::Header => !json,
+                Kind::Header => headers,
                 Kind::Port => {
                     let before = at.checked_sub(1).map(|i| line[i]);
                     let after = line.get(at + p.bytes.len()).copied();
@@ -118,20 +163,19 @@ impl Prefilter {
             }
         })
     }
-
-    /// Calls `check` at each offset where a pattern's head matches, until it says yes.
-    fn search(&self, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
-        #[cfg(target_arch = "x86_64")]
-        return search_blocks::<simd::Sse2>(&self.heads, line, check);
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        return search_blocks::<simd::Simd128>(&self.heads, line, check);
-        #[allow(unreachable_code)]
-        search_scalar(&self.heads, line, check)
-    }
 }
 
-fn head(bytes: &[u8]) -> [Option<u8>; 3] {
-    [0, 1, 2].map(|i| bytes.get(i).map(u8::to_ascii_lowercase))
+/// Calls `check` at each offset where a head matches, until it says yes.
+fn search(heads: &Heads, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
+    if heads.short {
+        return search_scalar(heads, line, check);
+    }
+    #[cfg(target_arch = "x86_64")]
+    return blocks::search::<blocks::Sse2>(&heads.three, line, check);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return blocks::search::<blocks::Simd128>(&heads.three, line, check);
+    #[allow(unreachable_code)]
+    search_scalar(heads, line, check)
 }
 
 /// Case-folds a byte the way the block search does: letters to lower case. Other bytes
@@ -142,57 +186,31 @@ fn fold(b: u8) -> u8 {
 }
 
 /// The plain search: the reference the block search must agree with.
-fn search_scalar(
-    heads: &[[Option<u8>; 3]],
-    line: &[u8],
-    check: &mut dyn FnMut(usize) -> bool,
-) -> bool {
+fn search_scalar(heads: &Heads, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
+    if heads.short {
+        return (0..line.len()).any(check);
+    }
     (0..line.len()).any(|at| {
-        let hit = heads.iter().any(|h| {
-            h.iter()
-                .enumerate()
-                .all(|(i, b)| b.is_none_or(|b| line.get(at + i).map(|&x| fold(x)) == Some(b)))
-        });
-        hit && check(at)
+        let window = [0, 1, 2].map(|i| line.get(at + i).map_or(0, |&b| fold(b)));
+        heads.three.contains(&window) && check(at)
     })
 }
 
-/// The block search over 16-byte vectors `V`.
-fn search_blocks<V: simd::Lanes>(
-    heads: &[[Option<u8>; 3]],
-    line: &[u8],
-    check: &mut dyn FnMut(usize) -> bool,
-) -> bool {
-    let mut start = 0;
-    while start + BLOCK + 2 <= line.len() {
-        let mask = V::block_mask(heads, &line[start..start + BLOCK + 2]);
-        if mask != 0 && hits(mask, start, check) {
-            return true;
-        }
-        start += BLOCK;
-    }
-    if start >= line.len() {
-        return false;
-    }
-    let mut tail = [0u8; BLOCK + 2];
-    tail[..line.len() - start].copy_from_slice(&line[start..]);
-    let valid = (1u32 << (line.len() - start).min(BLOCK)) - 1;
-    let mask = V::block_mask(heads, &tail) & valid as u16;
-    mask != 0 && hits(mask, start, check)
-}
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
+mod blocks {
+    //! The block search, over 16-lane byte vectors, one implementation per
+    //! instruction set.
 
-fn hits(mut mask: u16, start: usize, check: &mut dyn FnMut(usize) -> bool) -> bool {
-    while mask != 0 {
-        if check(start + mask.trailing_zeros() as usize) {
-            return true;
-        }
-        mask &= mask - 1;
-    }
-    false
-}
+    use super::fold;
 
-mod simd {
-    //! 16-lane byte vectors, one implementation per instruction set.
+    /// Bytes of a block: 16, the width of one SIMD register.
+    const BLOCK: usize = 16;
+
+    /// Heads compared together in one pass over the line.
+    const GROUP: usize = 8;
 
     /// What the block search needs of a vector of 16 bytes.
     pub trait Lanes: Copy {
@@ -208,24 +226,67 @@ mod simd {
         fn eq(self, other: Self) -> Self;
         /// One bit per lane, from its top bit.
         fn mask(self) -> u16;
+    }
 
-        /// The lanes (offsets 0 to 15) where a head matches in `bytes` (18 bytes).
-        #[inline(always)]
-        fn block_mask(heads: &[[Option<u8>; 3]], bytes: &[u8]) -> u16 {
-            let case = Self::splat(0x20);
-            let at = [0, 1, 2].map(|i| Self::load(bytes, i).or(case));
-            let mut any = Self::splat(0);
-            for head in heads {
-                let mut lanes = Self::splat(0xFF);
-                for (shifted, b) in at.iter().zip(head) {
-                    if let Some(b) = b {
-                        lanes = lanes.and(shifted.eq(Self::splat(*b)));
-                    }
-                }
-                any = any.or(lanes);
+    /// Calls `check` where a head matches, heads taken eight at a time (the last group
+    /// padded with repeats).
+    pub fn search<V: Lanes>(
+        heads: &[[u8; 3]],
+        line: &[u8],
+        check: &mut dyn FnMut(usize) -> bool,
+    ) -> bool {
+        heads.chunks(GROUP).any(|group| {
+            let splats: [[V; 3]; GROUP] =
+                std::array::from_fn(|i| group[i.min(group.len() - 1)].map(V::splat));
+            search_group(&splats, line, check)
+        })
+    }
+
+    #[inline(always)]
+    fn search_group<V: Lanes>(
+        heads: &[[V; 3]; GROUP],
+        line: &[u8],
+        check: &mut dyn FnMut(usize) -> bool,
+    ) -> bool {
+        let mut start = 0;
+        while start + BLOCK + 2 <= line.len() {
+            let mask = block_mask(heads, &line[start..start + BLOCK + 2]);
+            if mask != 0 && hits(mask, start, check) {
+                return true;
             }
-            any.mask()
+            start += BLOCK;
         }
+        if start >= line.len() {
+            return false;
+        }
+        let mut tail = [0u8; BLOCK + 2];
+        tail[..line.len() - start].copy_from_slice(&line[start..]);
+        let valid = (1u32 << (line.len() - start).min(BLOCK)) - 1;
+        let mask = block_mask(heads, &tail) & valid as u16;
+        mask != 0 && hits(mask, start, check)
+    }
+
+    /// The lanes (offsets 0 to 15) where a head (splats of its three bytes) matches in
+    /// `bytes` (18 bytes).
+    #[inline(always)]
+    fn block_mask<V: Lanes>(heads: &[[V; 3]; GROUP], bytes: &[u8]) -> u16 {
+        let case = V::splat(fold(0));
+        let at = [0, 1, 2].map(|i| V::load(bytes, i).or(case));
+        let mut any = V::splat(0);
+        for [a, b, c] in heads {
+            any = any.or(at[0].eq(*a).and(at[1].eq(*b)).and(at[2].eq(*c)));
+        }
+        any.mask()
+    }
+
+    fn hits(mut mask: u16, start: usize, check: &mut dyn FnMut(usize) -> bool) -> bool {
+        while mask != 0 {
+            if check(start + mask.trailing_zeros() as usize) {
+                return true;
+            }
+            mask &= mask - 1;
+        }
+        false
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -376,15 +437,20 @@ mod tests {
                     line.splice(at..at, needle.bytes());
                     let mut seen_block = Vec::new();
                     let mut seen_plain = Vec::new();
-                    p.search(&line, &mut |i| {
+                    search(&p.lines, &line, &mut |i| {
                         seen_block.push(i);
                         false
                     });
-                    search_scalar(&p.heads, &line, &mut |i| {
+                    search_scalar(&p.lines, &line, &mut |i| {
                         seen_plain.push(i);
                         false
                     });
-                    assert_eq!(seen_block, seen_plain, "{:?}", String::from_utf8_lossy(&line));
+                    assert_eq!(
+                        seen_block,
+                        seen_plain,
+                        "{:?}",
+                        String::from_utf8_lossy(&line)
+                    );
                 }
             }
         }

@@ -307,6 +307,9 @@ impl JsonAssembler {
         if self.active {
             return self.continue_doc(line);
         }
+        if is_plain_line(line) {
+            return Assembled::Line;
+        }
         let trimmed = line.trim_ascii();
         let body = trimmed
             .strip_prefix(b"[")
@@ -364,5 +367,18 @@ impl JsonAssembler {
             b'}' | b']' => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
+    }
+}
+
+/// Whether a line is certainly read on its own: it starts with neither whitespace nor
+/// JSON structure, or it is a JSON object on one line (the common cases, decided
+/// without scanning the line).
+fn is_plain_line(line: &[u8]) -> bool {
+    match (line.first(), line.last()) {
+        (Some(b'{'), Some(b'}')) => true,
+        (Some(first), _) => {
+            !first.is_ascii_whitespace() && !matches!(first, b'{' | b'[' | b']' | b',')
+        }
+        (None, _) => false,
     }
 }
