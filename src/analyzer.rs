@@ -14,8 +14,8 @@ use crate::config::Config;
 use crate::error::ConfigError;
 use crate::filter::{Verdict, judge};
 use crate::formats::{Ctx, FileState, Format, SkipReason, parse_line};
-use crate::prefilter::Prefilter;
-use crate::reader::{Assembled, JsonAssembler, Line, LineReader};
+use crate::prefilter::{Mode, Prefilter};
+use crate::reader::{Assembled, JsonAssembler, Line, LineReader, LineSink};
 use crate::record::Record;
 use crate::report::{Report, Stats};
 
@@ -49,6 +49,9 @@ pub struct Analyzer {
     scratch: Vec<Record>,
     records_out: Option<String>,
     prefilter: Prefilter,
+    /// Whether the last line read was a one-line JSON object: the lines that follow
+    /// are then passed over as JSON lines.
+    json_lines: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -77,6 +80,7 @@ impl Analyzer {
             scratch: Vec::new(),
             records_out: None,
             prefilter: Prefilter::new(&config.ports),
+            json_lines: false,
             config,
         }
     }
@@ -141,7 +145,7 @@ impl Analyzer {
         self.input_bytes += chunk.len() as u64;
         self.stats.bytes += chunk.len() as u64;
         let mut reader = std::mem::replace(&mut self.reader, LineReader::new(0));
-        reader.push(chunk, &mut |n, line| self.on_line(n, line));
+        reader.push_to(chunk, &mut Lines(self));
         self.reader = reader;
     }
 
@@ -173,6 +177,7 @@ impl Analyzer {
 
     fn on_line(&mut self, n: u64, line: Line<'_>) {
         self.stats.lines += 1;
+        self.json_lines = matches!(line, Line::Text([b'{', .., b'}']));
         let text = match line {
             Line::Text(text) => text,
             Line::TooLong { bytes } => {
@@ -251,6 +256,28 @@ impl Analyzer {
             Some(_) => !self.prefilter.may_hold_smb_row(line),
             None => !self.prefilter.may_hold_smb(line),
         }
+    }
+
+    /// How many whole lines at the start of `bytes` can be passed over unread, as
+    /// [`Analyzer::can_skip`] would pass each of them; they count as lines and as
+    /// prefiltered lines.
+    fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
+        if self.records_out.is_some() || self.json.is_active() {
+            return (0, 0);
+        }
+        let mode = match &self.file.zeek {
+            Some(zeek) if zeek.format() == Format::ZeekSmb => return (0, 0),
+            Some(_) => Mode::Rows,
+            None if self.json_lines => Mode::Json,
+            None => Mode::Text,
+        };
+        // Lines longer than the cap are reported as such, so only lines shorter than
+        // the cap are passed over: those that fit in a window of the cap's size.
+        let window = &bytes[..bytes.len().min(self.config.max_line_bytes)];
+        let (len, lines) = self.prefilter.skippable(window, mode);
+        self.stats.lines += lines;
+        self.stats.prefiltered_lines += lines;
+        (len, lines)
     }
 
     fn skip(&mut self, n: u64, reason: SkipReason, detail: &str) {
@@ -356,6 +383,19 @@ impl Analyzer {
         let mut analyzer = Analyzer::new(config);
         analyzer.push(input);
         analyzer.finish()
+    }
+}
+
+/// The analyzer as the line reader's sink.
+struct Lines<'a>(&'a mut Analyzer);
+
+impl LineSink for Lines<'_> {
+    fn line(&mut self, n: u64, line: Line<'_>) {
+        self.0.on_line(n, line);
+    }
+
+    fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
+        self.0.skippable(bytes)
     }
 }
 

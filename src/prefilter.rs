@@ -132,6 +132,60 @@ impl Prefilter {
         self.test(line, true)
     }
 
+    /// How many whole lines at the start of `bytes` (a line start) certainly hold no
+    /// SMB port or name, all of the kind `mode` says: their length in bytes and their
+    /// count. The lines stop before the first line that may hold one, or that is not
+    /// of that kind (a `#` header, a line that starts with a space or JSON structure,
+    /// a non-JSON line among JSON lines), or at the last `\n`.
+    ///
+    /// ```
+    /// use smb_egress::prefilter::{Mode, Prefilter};
+    ///
+    /// let prefilter = Prefilter::new(&[139, 445]);
+    /// let text = b"1 a 443\n2 b 80\n3 c 445\n4 d 22\n";
+    /// assert_eq!(prefilter.skippable(text, Mode::Rows), (15, 2));
+    /// assert_eq!(prefilter.skippable(b"{\"p\":80}\n{\"p\":443}\n#x\n", Mode::Json), (19, 2));
+    /// ```
+    pub fn skippable(&self, bytes: &[u8], mode: Mode) -> (usize, u64) {
+        let heads = if mode == Mode::Text {
+            &self.lines
+        } else {
+            &self.rows
+        };
+        if !starts_plain(bytes, mode) {
+            return (0, 0);
+        }
+        let verify = &mut |at| self.matches_at(bytes, at, mode == Mode::Text);
+        #[cfg(target_arch = "x86_64")]
+        if !heads.short {
+            return blocks::skippable::<blocks::Sse2>(&heads.three, bytes, mode, verify);
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        if !heads.short {
+            return blocks::skippable::<blocks::Simd128>(&heads.three, bytes, mode, verify);
+        }
+        self.skippable_lines(bytes, mode)
+    }
+
+    /// [`Prefilter::skippable`] a line at a time: the reference for the block version.
+    fn skippable_lines(&self, bytes: &[u8], mode: Mode) -> (usize, u64) {
+        let (mut len, mut lines) = (0, 0);
+        while let Some(end) = memchr::memchr(b'\n', &bytes[len..]) {
+            let line = &bytes[len..len + end];
+            let json_line = line.first() == Some(&b'{') && line.last() == Some(&b'}');
+            let kind_fits = match mode {
+                Mode::Json => json_line,
+                _ => starts_plain(line, mode),
+            };
+            if !kind_fits || self.test(line, mode == Mode::Rows) {
+                break;
+            }
+            len += end + 1;
+            lines += 1;
+        }
+        (len, lines)
+    }
+
     fn test(&self, line: &[u8], row: bool) -> bool {
         if line.first() == Some(&b'#') {
             return true;
@@ -162,6 +216,31 @@ impl Prefilter {
                 }
             }
         })
+    }
+}
+
+/// The kind of lines [`Prefilter::skippable`] passes over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Lines of a text format: each starts with a letter, a digit or `<`, `=`, `>`,
+    /// `?`, `@`, `\\`, `^`, `_` and the like (not a space, `#` or JSON structure), and
+    /// header words count.
+    Text,
+    /// Rows under a layout that only `#` lines change (Zeek TSV): as `Text`, without
+    /// header words.
+    Rows,
+    /// JSON lines: each line is one object, from its `{` to its `}`.
+    Json,
+}
+
+/// Whether the line at the start of `bytes` is of the kind `mode` passes over, by its
+/// first byte: an ASCII byte from `0` up, other than `[`, `]` and `{`, or a `{` for
+/// JSON lines (whose last byte is checked where the line ends).
+fn starts_plain(bytes: &[u8], mode: Mode) -> bool {
+    match (mode, bytes.first()) {
+        (Mode::Json, Some(&b)) => b == b'{',
+        (_, Some(&b)) => (b'0'..0x80).contains(&b) && !matches!(b, b'[' | b']' | b'{'),
+        (_, None) => false,
     }
 }
 
@@ -204,7 +283,7 @@ mod blocks {
     //! The block search, over 16-lane byte vectors, one implementation per
     //! instruction set.
 
-    use super::fold;
+    use super::{Mode, fold};
 
     /// Bytes of a block: 16, the width of one SIMD register.
     const BLOCK: usize = 16;
@@ -222,8 +301,12 @@ mod blocks {
         fn or(self, other: Self) -> Self;
         /// Lane-wise and.
         fn and(self, other: Self) -> Self;
+        /// `self` and not `other`, lane-wise.
+        fn andnot(self, other: Self) -> Self;
         /// All ones in lanes that are equal, zeros elsewhere.
         fn eq(self, other: Self) -> Self;
+        /// All ones in lanes less than `other`'s, as signed bytes.
+        fn lt(self, other: Self) -> Self;
         /// One bit per lane, from its top bit.
         fn mask(self) -> u16;
     }
@@ -270,13 +353,165 @@ mod blocks {
     /// `bytes` (18 bytes).
     #[inline(always)]
     fn block_mask<V: Lanes>(heads: &[[V; 3]; GROUP], bytes: &[u8]) -> u16 {
+        head_mask(heads, &[0, 1, 2].map(|i| V::load(bytes, i)))
+    }
+
+    /// The lanes where a head matches, given the block loaded at offsets 0, 1 and 2.
+    #[inline(always)]
+    fn head_mask<V: Lanes>(heads: &[[V; 3]; GROUP], raw: &[V; 3]) -> u16 {
         let case = V::splat(fold(0));
-        let at = [0, 1, 2].map(|i| V::load(bytes, i).or(case));
+        let at = raw.map(|v| v.or(case));
         let mut any = V::splat(0);
         for [a, b, c] in heads {
             any = any.or(at[0].eq(*a).and(at[1].eq(*b)).and(at[2].eq(*c)));
         }
         any.mask()
+    }
+
+    /// [`super::Prefilter::skippable`] over blocks, for a line start at `bytes[0]`
+    /// that [`super::starts_plain`] accepted. Heads and line ends are found in the
+    /// same pass; `verify` says whether a head starts a whole pattern.
+    pub fn skippable<V: Lanes>(
+        heads: &[[u8; 3]],
+        bytes: &[u8],
+        mode: Mode,
+        verify: &mut dyn FnMut(usize) -> bool,
+    ) -> (usize, u64) {
+        if heads.is_empty() || heads.len() > GROUP {
+            return (0, 0);
+        }
+        let splats: [[V; 3]; GROUP] =
+            std::array::from_fn(|i| heads[i.min(heads.len() - 1)].map(V::splat));
+        let mut passed = Passed::default();
+        let mut tail = [0u8; BLOCK + 2];
+        let mut start = 0;
+        while start < bytes.len() {
+            let left = bytes.len() - start;
+            let block = if left >= BLOCK + 2 {
+                &bytes[start..start + BLOCK + 2]
+            } else {
+                tail.fill(0);
+                tail[..left].copy_from_slice(&bytes[start..]);
+                &tail[..]
+            };
+            let raw = [0, 1, 2].map(|i| V::load(block, i));
+            let heads = head_mask(&splats, &raw) & lanes_below(left);
+            let ends = raw[1].eq(V::splat(b'\n'));
+            let inside = lanes_below(left - 1);
+            let lanes = [
+                ends.mask() & inside,
+                ends.and(bad_ends(mode, &raw)).mask() & inside,
+                ends.and(bad_starts(mode, &raw)).mask() & inside,
+            ];
+            let ends = lanes[0];
+            if let Some(cut) = stop(heads, lanes, start, passed.line_start, verify) {
+                let lanes = lanes_below(cut.saturating_sub(start + 1));
+                return (cut, passed.count + u64::from((ends & lanes).count_ones()));
+            }
+            passed.block(start, ends);
+            start += BLOCK;
+        }
+        (passed.line_start, passed.count)
+    }
+
+    /// The first `n` lanes of a block (all 16 when `n` is 16 or more).
+    fn lanes_below(n: usize) -> u16 {
+        if n >= BLOCK {
+            u16::MAX
+        } else {
+            ((1u32 << n) - 1) as u16
+        }
+    }
+
+    /// Line ends (lanes of the bytes at offset 1) after which a line starts that is
+    /// not of the kind `mode` passes over (seen from the byte at offset 2).
+    #[inline(always)]
+    fn bad_starts<V: Lanes>(mode: Mode, raw: &[V; 3]) -> V {
+        let next = raw[2];
+        match mode {
+            Mode::Json => V::splat(0xFF).andnot(next.eq(V::splat(b'{'))),
+            _ => next
+                .lt(V::splat(b'0'))
+                .or(next.eq(V::splat(b'[')))
+                .or(next.eq(V::splat(b']')))
+                .or(next.eq(V::splat(b'{'))),
+        }
+    }
+
+    /// Line ends (lanes of the bytes at offset 1) that end a line not of the kind
+    /// `mode` passes over: for JSON lines, one that does not close with `}` (the byte
+    /// at offset 0).
+    #[inline(always)]
+    fn bad_ends<V: Lanes>(mode: Mode, raw: &[V; 3]) -> V {
+        match mode {
+            Mode::Json => V::splat(0xFF).andnot(raw[0].eq(V::splat(b'}'))),
+            _ => V::splat(0),
+        }
+    }
+
+    /// Where passing over must stop in the block at `start`, if it must: the start of
+    /// the first line that holds a whole pattern or ends badly, or the start of the
+    /// line after the first bad line start, whichever comes first. `ends`, `bad_ends`
+    /// and `bad_starts` have a lane per byte at offset 1 to 16; `heads` per byte at
+    /// offset 0 to 15.
+    fn stop(
+        mut heads: u16,
+        [ends, bad_ends, bad_starts]: [u16; 3],
+        start: usize,
+        line_start: usize,
+        verify: &mut dyn FnMut(usize) -> bool,
+    ) -> Option<usize> {
+        let first = |lanes: u16| (lanes != 0).then(|| start + 1 + lanes.trailing_zeros() as usize);
+        let start_of = |at: usize| match ends & lanes_below((at - start).saturating_sub(1)) {
+            0 => line_start,
+            before => start + 1 + last_lane(before) + 1,
+        };
+        let bad_end = first(bad_ends);
+        let bad_start = first(bad_starts);
+        let limit = bad_end
+            .into_iter()
+            .chain(bad_start)
+            .min()
+            .unwrap_or(usize::MAX);
+        while heads != 0 {
+            let at = start + heads.trailing_zeros() as usize;
+            if at > limit {
+                break;
+            }
+            if verify(at) {
+                return Some(start_of(at));
+            }
+            heads &= heads - 1;
+        }
+        match (bad_end, bad_start) {
+            (Some(end), Some(next)) if end <= next => Some(start_of(end)),
+            (Some(end), None) => Some(start_of(end)),
+            (_, Some(next)) => Some(next + 1),
+            (None, None) => None,
+        }
+    }
+
+    fn last_lane(mask: u16) -> usize {
+        15 - mask.leading_zeros() as usize
+    }
+
+    /// The whole lines passed over so far.
+    #[derive(Default)]
+    struct Passed {
+        /// How many line ends.
+        count: u64,
+        /// The byte after the last of them: the current line's start.
+        line_start: usize,
+    }
+
+    impl Passed {
+        /// Passes the block at `start`, whose line ends are `ends` (offsets 1 to 16).
+        fn block(&mut self, start: usize, ends: u16) {
+            self.count += u64::from(ends.count_ones());
+            if ends != 0 {
+                self.line_start = start + 1 + last_lane(ends) + 1;
+            }
+        }
     }
 
     fn hits(mut mask: u16, start: usize, check: &mut dyn FnMut(usize) -> bool) -> bool {
@@ -324,9 +559,19 @@ mod blocks {
                 Sse2(unsafe { _mm_and_si128(self.0, other.0) })
             }
             #[inline(always)]
+            fn andnot(self, other: Self) -> Self {
+                // SAFETY: as above.
+                Sse2(unsafe { _mm_andnot_si128(other.0, self.0) })
+            }
+            #[inline(always)]
             fn eq(self, other: Self) -> Self {
                 // SAFETY: as above.
                 Sse2(unsafe { _mm_cmpeq_epi8(self.0, other.0) })
+            }
+            #[inline(always)]
+            fn lt(self, other: Self) -> Self {
+                // SAFETY: as above.
+                Sse2(unsafe { _mm_cmplt_epi8(self.0, other.0) })
             }
             #[inline(always)]
             fn mask(self) -> u16 {
@@ -368,8 +613,16 @@ mod blocks {
                 Simd128(v128_and(self.0, other.0))
             }
             #[inline(always)]
+            fn andnot(self, other: Self) -> Self {
+                Simd128(v128_andnot(self.0, other.0))
+            }
+            #[inline(always)]
             fn eq(self, other: Self) -> Self {
                 Simd128(u8x16_eq(self.0, other.0))
+            }
+            #[inline(always)]
+            fn lt(self, other: Self) -> Self {
+                Simd128(i8x16_lt(self.0, other.0))
             }
             #[inline(always)]
             fn mask(self) -> u16 {
@@ -422,6 +675,65 @@ mod tests {
         assert!(!p.may_hold_smb(b"dport=77"));
         assert!(p.may_hold_smb(b"dport=1445"));
         assert!(!p.may_hold_smb(b"dport=445"));
+    }
+
+    /// The block version of `skippable` agrees with the line-at-a-time one on random
+    /// text made of the pieces that matter: line ends, JSON braces, headers, ports,
+    /// names, and filler.
+    #[test]
+    fn skippable_blocks_agree_with_lines() {
+        let pieces: [&[u8]; 16] = [
+            b"\n",
+            b"\n",
+            b"{",
+            b"}",
+            b"}\n{",
+            b"#",
+            b" ",
+            b"445",
+            b"1445",
+            b"139",
+            b"SMB",
+            b"src_ip",
+            b"abc",
+            b"12",
+            b"\xC3\xA9",
+            b"\r\n",
+        ];
+        let p = Prefilter::new(&[139, 445]);
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let len = next() % 60;
+            let mut text = Vec::new();
+            for _ in 0..len {
+                let weights = next() % 100;
+                let piece = if weights < 60 {
+                    b"abcdefgh01"
+                } else {
+                    pieces[(next() % 16) as usize]
+                };
+                text.extend_from_slice(piece);
+            }
+            for mode in [Mode::Text, Mode::Rows, Mode::Json] {
+                let expected = if starts_plain(&text, mode) {
+                    p.skippable_lines(&text, mode)
+                } else {
+                    (0, 0)
+                };
+                assert_eq!(
+                    p.skippable(&text, mode),
+                    expected,
+                    "{mode:?} {:?}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
     }
 
     /// Every offset of a match, in lines of every length around the block size, is
