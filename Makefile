@@ -20,3 +20,20 @@ test-fluentbit: fluentbit
 
 bench-fluentbit: fluentbit
 	node benches/fluentbit.mjs
+
+# Benchmark: seeded generated logs (benches/data/, not in git), every contender on the
+# same files side by side, results in benches/RESULTS.md. `make bench` runs the 100 MiB
+# files; `make bench BENCH_SIZE=1GiB` the large ones.
+BENCH_SIZE ?= 100MiB
+
+.PHONY: bench bench-build
+
+bench-build:
+	cargo build --release --example bench_native
+	cargo build --lib --target wasm32-unknown-unknown --features wasm --profile wasm
+	wasm-bindgen --target web --out-dir js/pkg target/wasm32-unknown-unknown/wasm/smb_egress.wasm
+	cd js && npm install --no-audit --no-fund
+	python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install duckdb
+
+bench: bench-build
+	python3 benches/run.py --size $(BENCH_SIZE)
