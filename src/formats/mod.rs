@@ -19,6 +19,7 @@ use crate::record::Record;
 pub mod json;
 pub mod kv;
 pub mod syslog;
+pub mod winevent;
 pub mod xml;
 
 pub mod aws_vpc_flow;
