@@ -232,7 +232,13 @@ mod tests {
     }
 
     /// (line, time, host, message, year assumed)
-    type Case = (&'static str, Option<f64>, Option<&'static str>, &'static str, bool);
+    type Case = (
+        &'static str,
+        Option<f64>,
+        Option<&'static str>,
+        &'static str,
+        bool,
+    );
 
     #[test]
     fn reads_the_header_styles_of_the_corpus() {
