@@ -443,6 +443,21 @@ mod tests {
     }
 
     #[test]
+    fn kept_records_read_back_as_cim_give_the_same_finding() {
+        let zeek = concat!(
+            r#"{"ts":1709028000.25,"id.orig_h":"10.1.2.3","id.orig_p":50312,"#,
+            r#""id.resp_h":"89.160.20.156","id.resp_p":445,"proto":"tcp","conn_state":"SF"}"#
+        );
+        let out: Value = serde_json::from_str(filter("{}").process(0, zeek)).unwrap();
+        assert_eq!(out[DEFAULT_KEY]["verdict"], "finding");
+        let cim = out[DEFAULT_KEY]["record"].to_string();
+        let report = crate::Analyzer::analyze(Config::default(), cim.as_bytes());
+        assert_eq!(report.stats.formats.keys().collect::<Vec<_>>(), ["cim"]);
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].src_ip, "10.1.2.3");
+    }
+
+    #[test]
     fn years_come_from_the_event_time() {
         assert_eq!(year_of(1_709_028_000), 2024);
         assert_eq!(year_of(0), 1970);
