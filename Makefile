@@ -4,13 +4,18 @@
 # Fluent Bit's runtime then uses to copy records into the module.
 FLUENTBIT_WASM := dist/smb-egress-fluentbit.wasm
 
-.PHONY: fluentbit test-fluentbit bench-fluentbit
+.PHONY: setup-fluentbit fluentbit test-fluentbit bench-fluentbit
+
+# The wasm target, and the wasmtime runtime the Python test host uses.
+setup-fluentbit:
+	rustup target add wasm32-wasip1
+	python3 -m pip install --quiet wasmtime
 
 fluentbit:
-	cargo rustc --lib --release --target wasm32-wasip1 --features fluentbit \
+	cargo rustc --lib --profile fluentbit --target wasm32-wasip1 --features fluentbit \
 		--crate-type cdylib -- -C link-arg=--export=malloc -C link-arg=--export=free
 	mkdir -p dist
-	cp target/wasm32-wasip1/release/smb_egress.wasm $(FLUENTBIT_WASM)
+	cp target/wasm32-wasip1/fluentbit/smb_egress.wasm $(FLUENTBIT_WASM)
 
 test-fluentbit: fluentbit
 	cargo test --features fluentbit --lib fluentbit
