@@ -156,6 +156,7 @@ impl Filter {
     /// the year of syslog dates written without one. Returns the record to pass on, as
     /// JSON, or the empty string to drop it.
     pub fn process(&mut self, time_sec: i64, record: &str) -> &str {
+        release_if_large(&mut self.out);
         self.out.clear();
         if let Some(prefilter) = &self.prefilter {
             // A record with no SMB port or name cannot be a finding: drop it unread.
@@ -207,6 +208,16 @@ fn append_member(out: &mut String, record: &str, key: &str, value: &Value) {
 fn write_json(out: &mut String, value: &Value) {
     // Writing JSON values to a String cannot fail.
     let _ = serde_json::to_writer(StringWriter(out), value);
+}
+
+/// Buffers kept between calls are let go once a large record has grown them, so that
+/// one huge record does not hold its size for the life of the process.
+pub const KEEP_BUFFER_BYTES: usize = 1 << 20;
+
+fn release_if_large(out: &mut String) {
+    if out.capacity() > KEEP_BUFFER_BYTES {
+        *out = String::new();
+    }
 }
 
 /// The annotation of a record, or `None` when the mode drops it.
