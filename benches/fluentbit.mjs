@@ -30,11 +30,16 @@ function inputs() {
   const zeek = join(corpus, "zeek_conn_json");
   if (existsSync(zeek)) {
     const lines = readdirSync(zeek).flatMap((f) =>
-      readFileSync(join(zeek, f), "utf8").split("\n").filter((l) => l.startsWith("{")),
+      readFileSync(join(zeek, f), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("{")),
     );
     sets[`corpus Zeek conn JSON (${lines.length} records)`] = lines;
   }
-  return Object.entries(sets).map(([name, records]) => [name, records.map((r) => encoder.encode(r))]);
+  return Object.entries(sets).map(([name, records]) => [
+    name,
+    records.map((r) => encoder.encode(r)),
+  ]);
 }
 
 function measure(filter, records) {
@@ -53,8 +58,10 @@ function measure(filter, records) {
 
 const cpu = cpus();
 console.log(`command: node benches/fluentbit.mjs ${runs}`);
-console.log(`machine: ${cpu.length} x ${cpu[0]?.model ?? "unknown CPU"}, ` +
-  `${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+console.log(
+  `machine: ${cpu.length} x ${cpu[0]?.model ?? "unknown CPU"}, ` +
+    `${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+);
 for (const [name, records] of inputs()) {
   for (const mode of ["findings", "annotate"]) {
     const result = measure(host({ mode }), records);
