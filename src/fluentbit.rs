@@ -496,6 +496,30 @@ mod tests {
     }
 
     #[test]
+    fn findings_say_why_under_each_profile() {
+        let zeek = concat!(
+            r#"{"ts":1709028000.25,"id.orig_h":"10.1.2.3","id.orig_p":50312,"#,
+            r#""id.resp_h":"89.160.20.156","id.resp_p":445,"proto":"tcp"}"#
+        );
+        let cases = [
+            (
+                "{}",
+                "dest_port 445/tcp from internal 10.1.2.3 to Internet address",
+            ),
+            (r#"{"profile":"escu"}"#, "outside the private ranges"),
+        ];
+        for (config, reason) in cases {
+            let out: Value = serde_json::from_str(filter(config).process(0, zeek)).unwrap();
+            let verdict = &out[DEFAULT_KEY];
+            assert!(
+                verdict["reason"].as_str().unwrap().contains(reason),
+                "{verdict}"
+            );
+            assert_eq!(verdict["mitre"], json!(MITRE_TECHNIQUES));
+        }
+    }
+
+    #[test]
     fn years_come_from_the_event_time() {
         assert_eq!(year_of(1_709_028_000), 2024);
         assert_eq!(year_of(0), 1970);

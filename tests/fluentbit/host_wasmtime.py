@@ -23,6 +23,8 @@ FUNCTION_NAME = "smb_egress_filter"
 CASES = json.loads((HERE / "cases.json").read_text())
 EXPECTED = json.loads((HERE / "expected.json").read_text())
 
+if not WASM.exists():
+    sys.exit(f"{WASM} is missing: build it with `make fluentbit`")
 ENGINE = Engine()
 MODULE = Module.from_file(ENGINE, str(WASM))
 
