@@ -239,15 +239,11 @@ impl Analyzer {
     }
 
     /// Whether the line can be passed over unparsed: it holds no SMB port or name, no
-    /// records view was asked for, and the file is not a Zeek SMB log (whose rows are
-    /// SMB by their kind whatever they hold).
+    /// records view was asked for, and the file's layout does not need every line.
     fn can_skip(&self, line: &[u8]) -> bool {
-        let smb_log = self
-            .file
-            .zeek
-            .as_ref()
-            .is_some_and(|z| z.format() == Format::ZeekSmb);
-        self.records_out.is_none() && !smb_log && !self.prefilter.may_hold_smb(line)
+        self.records_out.is_none()
+            && !self.file.needs_every_line()
+            && !self.prefilter.may_hold_smb(line)
     }
 
     fn skip(&mut self, n: u64, reason: SkipReason, detail: &str) {
