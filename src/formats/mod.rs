@@ -328,7 +328,7 @@ pub fn parse_line(
     out: &mut Vec<Record>,
 ) -> Result<Option<Format>, Skip> {
     let trimmed = line.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+    if trimmed.starts_with('{') || opens_json_array(trimmed) {
         return parse_json(trimmed, forced, ctx, out).map(Some);
     }
     if trimmed.starts_with("<Event") {
@@ -344,6 +344,13 @@ pub fn parse_line(
         Some(format) => parse_text_as(format, line, ctx, out).map(Some),
         None => parse_text(line, ctx, out).map(Some),
     }
+}
+
+/// Whether `text` opens a JSON array of objects (`[{...}]`, `[]`), as opposed to a
+/// line that starts with a bracketed prefix (a dmesg timestamp `[  132.172629]`).
+fn opens_json_array(text: &str) -> bool {
+    text.strip_prefix('[')
+        .is_some_and(|rest| matches!(rest.trim_start().bytes().next(), None | Some(b'{' | b']')))
 }
 
 /// Reads a header line into `file`; true when the line was one.
