@@ -303,6 +303,19 @@ pub struct FileState {
     pub cim_csv: Option<cim::CsvLayout>,
 }
 
+impl FileState {
+    /// Whether every line of the file must be parsed, so the prefilter must not pass
+    /// over any: Zeek SMB logs, whose rows are SMB by their kind whatever they hold, and
+    /// CSV, whose quoted cells can carry a row over several lines.
+    pub fn needs_every_line(&self) -> bool {
+        let smb_log = self
+            .zeek
+            .as_ref()
+            .is_some_and(|z| z.format() == Format::ZeekSmb);
+        smb_log || self.cim_csv.is_some()
+    }
+}
+
 /// Parses one line (or assembled JSON document), appending its records to `out`.
 ///
 /// `forced` is the user's format, if any. Header lines update `file` and give
