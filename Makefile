@@ -25,7 +25,7 @@ RUST_SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 CHROMEDRIVER ?= /usr/bin/chromedriver
 WASM_TEST := cargo test --target $(WASM_TARGET) --features wasm --test wasm
 
-.PHONY: demo test build setup setup-rust setup-browser lint test-rust test-wasm test-js bench
+.PHONY: demo test build setup setup-rust setup-browser lint test-rust test-wasm test-js
 
 demo: build
 	node js/cli.mjs --output table samples/office-network.log
@@ -52,6 +52,7 @@ $(NODE_DEPS): js/package.json js/package-lock.json
 
 setup-browser:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; \
 	fi
 
@@ -68,6 +69,7 @@ lint: $(NODE_DEPS)
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target $(WASM_TARGET) --features wasm -- -D warnings
 	cd js && npx prettier --check .
+	cd js && npx tsc -p tsconfig.json
 
 test-rust:
 	cargo test
