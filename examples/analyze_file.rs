@@ -7,7 +7,9 @@
 use smb_egress::{Analyzer, Config, Options, render};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).unwrap_or("samples/office-network.log".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or("samples/office-network.log".into());
     let options = Options::from_json(r#"{"profile": "default", "internal": ["10.20.0.0/16"]}"#)?;
     let mut config = Config::new(&options)?;
     config.current_year = 2024; // the core reads no clock: the year of syslog dates without one

@@ -127,7 +127,9 @@ impl WasmAnalyzer {
         }
         self.inner()?;
         let report = self.inner.take().map(Analyzer::finish);
-        Ok(report.map(|r| render_report(&r, output)).unwrap_or_default())
+        Ok(report
+            .map(|r| render_report(&r, output))
+            .unwrap_or_default())
     }
 }
 
