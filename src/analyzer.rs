@@ -239,15 +239,11 @@ impl Analyzer {
     }
 
     /// Whether the line can be passed over unparsed: it holds no SMB port or name, no
-    /// records view was asked for, and the file is not a Zeek SMB log (whose rows are
-    /// SMB by their kind whatever they hold).
+    /// records view was asked for, and the file's layout does not need every line.
     fn can_skip(&self, line: &[u8]) -> bool {
-        let smb_log = self
-            .file
-            .zeek
-            .as_ref()
-            .is_some_and(|z| z.format() == Format::ZeekSmb);
-        self.records_out.is_none() && !smb_log && !self.prefilter.may_hold_smb(line)
+        self.records_out.is_none()
+            && !self.file.needs_every_line()
+            && !self.prefilter.may_hold_smb(line)
     }
 
     fn skip(&mut self, n: u64, reason: SkipReason, detail: &str) {
@@ -364,6 +360,30 @@ impl Analyzer {
         analyzer.push(input);
         analyzer.finish()
     }
+}
+
+/// The length in bytes of the header lines at the start of a file: lines starting with
+/// `#` (Zeek, W3C) and a CSV or flow-log header row. A part of the file that starts
+/// mid-file needs them, given to [`Analyzer::begin_input_part`].
+///
+/// ```
+/// use smb_egress::analyzer::header_len;
+///
+/// let head = b"#separator \\x09\n#fields\tts\tuid\n1709028000.1\tC1\n";
+/// assert_eq!(header_len(head), head.len() - b"1709028000.1\tC1\n".len());
+/// assert_eq!(header_len(b"{\"ts\":1}\n"), 0);
+/// ```
+pub fn header_len(head: &[u8]) -> usize {
+    let mut len = 0;
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_start_matches('\u{feff}').trim_end();
+        if !line.ends_with(b"\n") || !(text.starts_with('#') || is_header_only(text)) {
+            break;
+        }
+        len += line.len();
+    }
+    len
 }
 
 /// Whether a line is a header of a CSV-like layout (read by [`parse_line`] as such).

@@ -113,5 +113,8 @@ fn an_empty_report_still_says_what_was_read() {
     assert_eq!(value["stats"]["skipped"]["unrecognized"], 1);
     assert_eq!(value["stats"]["skipped_samples"][0]["line"], 2);
     let table = render::to_table(&report);
-    assert!(table.contains("0 finding(s); 2 line(s): 1 without SMB port or name"), "{table}");
+    assert!(
+        table.contains("0 finding(s); 2 line(s): 1 without SMB port or name"),
+        "{table}"
+    );
 }

@@ -24,7 +24,7 @@
 //! | --- | --- |
 //! | `_time` | `start` (epoch seconds), else `end` |
 //! | `src_ip`, `dest_ip` | `pkt-srcaddr`, `pkt-dstaddr` when present, else `srcaddr`, `dstaddr` |
-//! | `src_port`, `dest_port` | `srcport`, `dstport` |
+//! | `src_port`, `dest_port` | `srcport`, `dstport` (none for ICMP, where AWS writes 0) |
 //! | `transport` | `protocol` (IANA number) |
 //! | `bytes_out` | `bytes` (sent by the record's source) |
 //! | `action` | `ACCEPT` → `allowed`, `REJECT` → `blocked` |
@@ -317,6 +317,10 @@ fn record(values: &[Option<&str>; COL_COUNT]) -> Result<Record, Skip> {
     if let Some(protocol) = get(Col::Protocol) {
         record.transport = transport_name(protocol);
     }
+    if record.transport.contains("icmp") {
+        record.src_port = None;
+        record.dest_port = 0;
+    }
     record.bytes_out = get(Col::Bytes).and_then(|b| b.parse().ok());
     record.time = get(Col::Start).or(get(Col::End)).and_then(parse_epoch);
     if let Some(action) = get(Col::Action) {
@@ -399,6 +403,15 @@ mod tests {
         let r = headerless("2 123456789010 eni-1 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK").unwrap();
         assert_eq!((r.action.as_str(), r.established), ("allowed", None));
         assert_eq!(text(&r.src_ip), "2001:db8:1234:a100:8d6e:3477:df66:f105");
+    }
+
+    #[test]
+    fn icmp_rows_have_no_ports() {
+        let r = headerless("2 123456789010 eni-1 203.0.113.12 172.31.16.139 0 0 1 4 336 1432917027 1432917142 ACCEPT OK").unwrap();
+        assert_eq!(
+            (r.transport.as_str(), r.src_port, r.dest_port),
+            ("icmp", None, 0)
+        );
     }
 
     #[test]
@@ -541,5 +554,15 @@ mod tests {
         let parsed = dispatch(row, &mut FileState::default(), None, &mut ctx, &mut out);
         assert_eq!(parsed, Ok(Some(Format::AwsVpcFlow)));
         assert_eq!(out.len(), 2);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_never_panic(fields in proptest::collection::vec("[-A-Za-z0-9:.]{1,8}", 0..45)) {
+            let line = fields.join(" ");
+            let _ = is_line(&line);
+            let _ = parse_line(&line, &mut Ctx::new(2024, 0), &mut Vec::new());
+            let _ = header_line(&line, &mut None);
+        }
     }
 }

@@ -244,10 +244,7 @@ fn teardown(body: &str, sourcetype: &str) -> Result<Record, Skip> {
 
 /// Whether the first side of a Teardown line is the responder, judged by the ports.
 fn first_is_responder(first: Option<u16>, second: Option<u16>) -> bool {
-    match (first, second) {
-        (Some(a), Some(b)) if b < 1024 && a >= 1024 => false,
-        _ => true,
-    }
+    !matches!((first, second), (Some(a), Some(b)) if b < 1024 && a >= 1024)
 }
 
 fn teardown_established(body: &str) -> Option<bool> {

@@ -15,7 +15,7 @@
 //! | `_time` | `flow.start` for `flow` events, `netflow.start` for `netflow` events, else `timestamp` (AWS: `event_timestamp` when it is missing) |
 //! | `src_ip`, `src_port`, `dest_ip`, `dest_port` | `src_ip`, `src_port`, `dest_ip`, `dest_port`, oriented as below |
 //! | `transport` | `proto` (`TCP`, `UDP`, or a number) |
-//! | `app` | `app_proto` unless `failed`/`unknown`; `smb` for `smb` events |
+//! | `app` | `app_proto` unless `failed`/`unknown`; else, for an application protocol's own event (`smb`, `dns`, `http`, …), the event type |
 //! | `bytes_out`, `bytes_in` | `flow.bytes_toserver`, `flow.bytes_toclient`; for `netflow`, `netflow.bytes` (sent by the event's source) |
 //! | `action` | `blocked` when `alert.action` is `blocked` or the event is a `drop`, else `allowed` |
 //! | `dest` | for `smb` events, the server of the UNC `smb.share` when it is a name |
@@ -29,10 +29,13 @@
 //! The rule: when the event carries the flow's own endpoints (`flow.src_ip`,
 //! `flow.dest_ip`, with `flow.src_port`, `flow.dest_port`; Suricata 7 and later), they
 //! are the initiator and the responder. Otherwise the event is turned around when
-//! `direction` is `to_client`, or, for versions without `direction`, when it is a DNS
-//! answer (`dns.type` `answer`), which travels from the server. Other events are read as
-//! written; `netflow` events are one direction of a flow each and are read as written
-//! too.
+//! `direction` is `to_client`. Events without `direction` are read as written, with one
+//! exception: Suricata before 7 wrote DNS answers in the answer packet's direction
+//! (server to client) and later versions in the flow's, so a DNS answer from port 53
+//! to another port is turned around. `fileinfo` events are written in the file's
+//! direction (a download has the server as source) and say nothing that tells it, so
+//! they are read as written; a downloaded file's record names the server as source.
+//! `netflow` events are one direction of a flow each and are read as written too.
 //!
 //! # Established
 //!
@@ -42,9 +45,10 @@
 //!   SYN and ACK, or ACK without RST (a session picked up midstream) → true, other
 //!   responder flags (a RST) → false; without flags, a `flow.state` of `established`
 //!   or a detected `app_proto` → true. Other transports: packets to the client → true.
-//! - Application-layer events over TCP (`smb`, `tls`, `http`, …): true, since Suricata
-//!   hands a TCP stream to its application parsers once the handshake is done. DNS
-//!   answers: true (a reply). Otherwise unknown.
+//! - Application-layer events over TCP (`smb`, `tls`, `http`, …) and TCP events with a
+//!   detected `app_proto`: true, since Suricata hands a TCP stream to its application
+//!   parsers once the handshake is done. DNS answers: true (a reply). Otherwise
+//!   unknown.
 
 use serde_json::Value;
 
@@ -136,7 +140,7 @@ fn orient(e: &Value, record: &mut Record) {
     let direction = json::text(e, &["direction"]);
     let reversed = match direction.as_deref() {
         Some(d) => d == "to_client",
-        None => json::text(e, &["dns.type"]).as_deref() == Some("answer"),
+        None => is_dns_answer(e) && record.src_port == Some(53) && record.dest_port != 53,
     };
     if reversed {
         record.turn_around();
@@ -169,13 +173,19 @@ fn time(wrapper: &Value, e: &Value, event_type: &str, ctx: &Ctx) -> Option<f64> 
         .or_else(|| json::text(wrapper, &["event_timestamp"]).and_then(|t| parse_epoch(&t)))
 }
 
+/// `app_proto`, else the protocol an application-layer event is named after.
 fn app(e: &Value, event_type: &str) -> Option<String> {
     let proto = json::text(e, &["app_proto"])
         .filter(|p| !p.eq_ignore_ascii_case("failed") && !p.eq_ignore_ascii_case("unknown"));
     match proto {
         Some(p) => Some(p.into_owned()),
-        None => (event_type == "smb").then(|| "smb".to_owned()),
+        None => is_protocol_event(event_type).then(|| event_type.to_owned()),
     }
+}
+
+/// Whether an event type is an application protocol's own log (`smb`, `dns`, `tls`).
+fn is_protocol_event(event_type: &str) -> bool {
+    !event_type.is_empty() && !PACKET_EVENTS.contains(&event_type) && event_type != "fileinfo"
 }
 
 fn action(e: &Value, event_type: &str) -> &'static str {
@@ -201,9 +211,12 @@ fn established(e: &Value, event_type: &str, transport: &str) -> Option<bool> {
     if let Some(to_client) = json::count(e, &["flow.pkts_toclient"]) {
         return flow_established(e, tcp, to_client);
     }
-    let is_answer = json::text(e, &["dns.type"]).as_deref() == Some("answer");
-    let app_layer = !PACKET_EVENTS.contains(&event_type);
-    ((tcp && app_layer) || is_answer).then_some(true)
+    let app_layer = is_protocol_event(event_type) || app(e, "").is_some();
+    ((tcp && app_layer) || is_dns_answer(e)).then_some(true)
+}
+
+fn is_dns_answer(e: &Value) -> bool {
+    json::text(e, &["dns.type"]).as_deref() == Some("answer")
 }
 
 fn flow_established(e: &Value, tcp: bool, to_client: u64) -> Option<bool> {
@@ -300,7 +313,7 @@ mod tests {
         );
         assert_eq!(r.app.as_deref(), Some("tls"));
         assert_eq!(r.time, Some(1674225318.307095));
-        assert_eq!(r.established, None);
+        assert_eq!(r.established, Some(true));
     }
 
     #[test]
@@ -361,11 +374,36 @@ mod tests {
                 r#""event_type":"dns","src_ip":"192.168.86.85","src_port":39464,"dest_ip":"192.168.86.1","dest_port":53,"proto":"UDP","dns":{"type":"query"}"#,
                 ("192.168.86.85", Some(39464), "192.168.86.1", 53),
             ),
+            (
+                r#""event_type":"dns","src_ip":"192.168.86.85","src_port":39464,"dest_ip":"192.168.86.1","dest_port":53,"proto":"UDP","dns":{"type":"answer","version":2}"#,
+                ("192.168.86.85", Some(39464), "192.168.86.1", 53),
+            ),
+            (
+                r#""event_type":"dns","src_ip":"192.168.86.7","src_port":5353,"dest_ip":"224.0.0.251","dest_port":5353,"proto":"UDP","dns":{"type":"answer"}"#,
+                ("192.168.86.7", Some(5353), "224.0.0.251", 5353),
+            ),
         ];
         for (fields, (src, sport, dest, dport)) in cases {
             let doc = format!(r#"{{"timestamp":"2024-01-01T00:00:00Z",{fields}}}"#);
             let r = parse(&doc).unwrap();
             assert_eq!(ends(&r), (src.into(), sport, dest.into(), dport), "{doc}");
+        }
+    }
+
+    #[test]
+    fn app_comes_from_app_proto_or_the_protocol_event() {
+        for (fields, app) in [
+            (r#""event_type":"http","app_proto":"http""#, Some("http")),
+            (r#""event_type":"dns""#, Some("dns")),
+            (r#""event_type":"smb""#, Some("smb")),
+            (r#""event_type":"fileinfo""#, None),
+            (r#""event_type":"flow","app_proto":"failed""#, None),
+            (r#""event_type":"alert""#, None),
+            (r#""event_type":"alert","app_proto":"smb""#, Some("smb")),
+        ] {
+            let doc =
+                format!(r#"{{"timestamp":"2024-01-01T00:00:00Z","src_ip":"10.0.0.1",{fields}}}"#);
+            assert_eq!(parse(&doc).unwrap().app.as_deref(), app, "{doc}");
         }
     }
 
@@ -442,6 +480,18 @@ mod tests {
                 Some(true),
             ),
             (r#""event_type":"alert","proto":"TCP""#, None),
+            (
+                r#""event_type":"alert","proto":"TCP","app_proto":"http""#,
+                Some(true),
+            ),
+            (
+                r#""event_type":"alert","proto":"TCP","app_proto":"failed""#,
+                None,
+            ),
+            (
+                r#""event_type":"alert","proto":"UDP","app_proto":"dns""#,
+                None,
+            ),
         ];
         for (fields, want) in cases {
             let doc = format!(
@@ -498,5 +548,65 @@ mod tests {
         let line = r#"{"timestamp":"2024-01-01T00:00:00Z","event_type":"flow","src_ip":"10.0.0.1","dest_ip":"8.8.8.8"}"#;
         let parsed = parse_line(line, &mut file, None, &mut Ctx::new(2024, 0), &mut out);
         assert_eq!(parsed, Ok(Some(Format::SuricataEve)));
+    }
+
+    fn leaf() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[-0-9a-z:._]{0,10}".prop_map(Value::from),
+        ]
+    }
+
+    fn event() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let keys = prop_oneof![
+            Just("event_type"),
+            Just("src_ip"),
+            Just("dest_ip"),
+            Just("src_port"),
+            Just("dest_port"),
+            Just("proto"),
+            Just("timestamp"),
+            Just("direction"),
+            Just("app_proto"),
+            Just("flow.start"),
+            Just("flow.pkts_toclient"),
+            Just("flow.src_ip"),
+            Just("tcp.tcp_flags"),
+            Just("tcp.tcp_flags_tc"),
+            Just("dns.type"),
+            Just("alert.action"),
+            Just("netflow.start"),
+            Just("smb.share"),
+        ];
+        proptest::collection::vec((keys, leaf()), 0..12).prop_map(|pairs| {
+            let mut doc =
+                serde_json::json!({"event_type": "flow", "timestamp": "2024-01-01T00:00:00Z"});
+            for (key, value) in pairs {
+                match key.split_once('.') {
+                    Some((outer, inner)) => {
+                        if !doc[outer].is_object() {
+                            doc[outer] = serde_json::json!({});
+                        }
+                        doc[outer][inner] = value;
+                    }
+                    None => doc[key] = value,
+                }
+            }
+            doc
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn events_never_panic(doc in event(), wrap in proptest::prelude::any::<bool>()) {
+            let doc = if wrap { serde_json::json!({"event": doc}) } else { doc };
+            if is_json(&doc) {
+                let _ = from_json(&doc, &mut Ctx::new(2024, 0), &mut Vec::new());
+            }
+        }
     }
 }

@@ -231,9 +231,18 @@ mod tests {
         (h, ctx.year_assumed)
     }
 
+    /// (line, time, host, message, year assumed)
+    type Case = (
+        &'static str,
+        Option<f64>,
+        Option<&'static str>,
+        &'static str,
+        bool,
+    );
+
     #[test]
     fn reads_the_header_styles_of_the_corpus() {
-        let cases: &[(&str, Option<f64>, Option<&str>, &str, bool)] = &[
+        let cases: &[Case] = &[
             (
                 "<134>Jul  3 19:10:30 filterlog[72237]: 146,,,",
                 Some(1_720_033_830.0),

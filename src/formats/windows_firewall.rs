@@ -433,4 +433,14 @@ mod tests {
         assert_eq!(parsed, Ok(Some(Format::WindowsFirewall)));
         assert_eq!(out.len(), 2);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_never_panic(line in "(20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9:]{8} (ALLOW|DROP|INFO-EVENTS-LOST) )?[-A-Za-z0-9:. ]{0,80}") {
+            if is_line(&line) {
+                let _ = parse_line(&line, &mut Ctx::new(2024, 0), &mut Vec::new());
+            }
+            let _ = parse_row(&line, default_layout(), &mut Ctx::new(2024, 0), &mut Vec::new());
+        }
+    }
 }

@@ -392,10 +392,12 @@ impl TsvLayout {
 /// ```
 pub fn header_line(line: &str, layout: &mut Option<TsvLayout>) -> bool {
     if let Some(separator) = line.strip_prefix("#separator ") {
-        *layout = Some(TsvLayout {
-            separator: unescape_owned(separator.trim_end_matches('\r')),
-            ..TsvLayout::default()
-        });
+        let separator = unescape_owned(separator);
+        let mut new = TsvLayout::default();
+        if !separator.is_empty() {
+            new.separator = separator;
+        }
+        *layout = Some(new);
         return true;
     }
     let Some(body) = line.strip_prefix('#') else {
@@ -566,6 +568,16 @@ mod tests {
         let l = state.unwrap();
         assert!(l.fields.is_empty());
         assert_eq!(l.path, None);
+        let mut empty = None;
+        header_line("#separator ", &mut empty);
+        assert_eq!(empty.unwrap().separator, "\t");
+    }
+
+    #[test]
+    fn fields_without_a_separator_line_use_tabs() {
+        let l = layout(&["#fields\tts\tid.orig_h"]);
+        assert_eq!(l.separator, "\t");
+        assert_eq!(l.fields, ["ts", "id.orig_h"]);
     }
 
     #[test]
@@ -681,5 +693,17 @@ mod tests {
         let skip = parse_row("1.0\t10.0.0.1\tx", &l, &mut ctx, &mut out).unwrap_err();
         assert_eq!(skip.reason, SkipReason::NotConnection);
         assert!(out.is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_never_panic(values in proptest::collection::vec("[-0-9a-z:.()\\\\x]{0,12}", 0..20)) {
+            let l = layout(&[
+                "#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tconn_state\thistory\tlocal_orig\tlocal_resp\torig_bytes\tresp_bytes",
+            ]);
+            let line = values.join("\t");
+            let _ = parse_row(&line, &l, &mut Ctx::new(2024, 0), &mut Vec::new());
+            let _ = header_line(&format!("#{line}"), &mut Some(l));
+        }
     }
 }

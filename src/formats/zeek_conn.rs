@@ -22,11 +22,11 @@
 //! the record has no `src_port` and `dest_port` 0.
 //!
 //! `established` is true for the states that include a handshake or a reply: `S1`,
-//! `SF`, `S2`, `S3`, `RSTO`, `RSTR`, and `SHR`/`RSTRH` (the responder's SYN-ACK was
-//! seen; for UDP, `SF` and `SHR` mean the responder answered). It is false for `S0`,
-//! `REJ`, `RSTOS0` and `SH` (no answer). For `OTH` (midstream) and rows without a
-//! state, a `history` with the responder's SYN-ACK (`h`), ACK (`a`) or data (`d`) makes
-//! it true; otherwise it is unknown. `action` is `blocked` for `REJ` (the responder
+//! `SF`, `S2`, `S3`, `RSTO`, `RSTR` (for UDP, `SF` means the responder answered). It is
+//! false for `S0`, `REJ`, `RSTOS0` and `SH` (no answer). For `SHR` and `RSTRH` (only the
+//! responder's side was seen), `OTH` (midstream) and rows without a state, a `history`
+//! with the responder's SYN-ACK (`h`), ACK (`a`) or data (`d`) makes it true, and so
+//! does `SHR`/`RSTRH` without a history; otherwise (`^r`: a lone reset) it is unknown. `action` is `blocked` for `REJ` (the responder
 //! refused the connection) and `allowed` otherwise, as for any sensor.
 
 use serde_json::Value;
@@ -89,12 +89,12 @@ pub(crate) fn record(row: &impl Row, sourcetype: &str, ctx: &Ctx) -> Result<Reco
 
 /// Whether the connection completed a handshake or got a reply (see the module doc).
 fn established(state: Option<&str>, history: Option<&str>) -> Option<bool> {
+    let answered = || history.is_some_and(|h| h.contains(['h', 'a', 'd']));
     match state {
-        Some("S1" | "SF" | "S2" | "S3" | "RSTO" | "RSTR" | "RSTRH" | "SHR") => Some(true),
+        Some("S1" | "SF" | "S2" | "S3" | "RSTO" | "RSTR") => Some(true),
         Some("S0" | "REJ" | "RSTOS0" | "SH") => Some(false),
-        _ => history
-            .is_some_and(|h| h.contains(['h', 'a', 'd']))
-            .then_some(true),
+        Some("SHR" | "RSTRH") if history.is_none() => Some(true),
+        _ => answered().then_some(true),
     }
 }
 
@@ -187,7 +187,11 @@ mod tests {
             ("RSTO", Some("ShADdaR"), Some(true), "allowed"),
             ("RSTR", Some("ShADr"), Some(true), "allowed"),
             ("RSTRH", Some("^hr"), Some(true), "allowed"),
+            ("RSTRH", Some("^r"), None, "allowed"),
+            ("RSTRH", None, Some(true), "allowed"),
             ("SHR", Some("^hf"), Some(true), "allowed"),
+            ("SHR", Some("^d"), Some(true), "allowed"),
+            ("SHR", Some("^f"), None, "allowed"),
             ("OTH", Some("^hadf"), Some(true), "allowed"),
             ("OTH", Some("C"), None, "allowed"),
             ("OTH", Some("R"), None, "allowed"),
@@ -278,5 +282,39 @@ mod tests {
         assert_eq!((r.src_port, r.dest_port), (None, 0));
         assert_eq!((r.transport.as_str(), r.app.as_deref()), ("unknown", None));
         assert_eq!((r.established, r.direction), (None, None));
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn documents_never_panic(
+            pairs in proptest::collection::vec((
+                proptest::sample::select(vec![
+                    "ts", "id.orig_h", "id_orig_h", "id.resp_h", "id.resp_p", "id_orig_p",
+                    "proto", "service", "conn_state", "history", "local_orig", "local_resp",
+                    "orig_bytes", "_path", "@stream", "named_pipe", "path", "share_type",
+                ]),
+                proptest::prop_oneof![
+                    proptest::strategy::Just(Value::Null),
+                    proptest::prelude::any::<f64>().prop_map(Value::from),
+                    proptest::prelude::any::<bool>().prop_map(Value::from),
+                    "[-0-9a-zA-Z:._\\\\]{0,12}".prop_map(Value::from),
+                ],
+            ), 0..12),
+        ) {
+            let mut doc = serde_json::json!({"id.orig_h": "10.0.0.1"});
+            for (key, value) in pairs {
+                doc[key] = value;
+            }
+            let mut out = Vec::new();
+            let mut ctx = Ctx::new(2024, 0);
+            if is_json(&doc) {
+                let _ = from_json(&doc, &mut ctx, &mut out);
+            }
+            if super::super::zeek_smb::is_json(&doc) {
+                let _ = super::super::zeek_smb::from_json(&doc, &mut ctx, &mut out);
+            }
+        }
     }
 }
