@@ -8,7 +8,7 @@
 #![cfg(all(target_arch = "wasm32", feature = "wasm"))]
 
 use serde_json::Value;
-use smb_egress::wasm::{WasmAnalyzer, formats, version};
+use smb_egress::wasm::{WasmAnalyzer, formats, header_length, version};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -203,4 +203,14 @@ fn lists_formats_and_version() {
     assert_eq!(list[0]["id"], "zeek-conn");
     assert_eq!(list[0]["sourcetype"], "bro:conn:json");
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[wasm_bindgen_test]
+fn measures_a_files_header_lines() {
+    let head = b"#separator \\x09\n#fields\tts\tuid\n1709028000.1\tC1\n";
+    assert_eq!(
+        header_length(head),
+        head.len() - b"1709028000.1\tC1\n".len()
+    );
+    assert_eq!(header_length(OUTBOUND.as_bytes()), 0);
 }
