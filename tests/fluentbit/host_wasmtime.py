@@ -7,6 +7,7 @@ one line per test and a closing `N passed, N failed` line.
 """
 
 import ctypes
+import functools
 import json
 import pathlib
 import sys
@@ -15,7 +16,7 @@ import time
 import traceback
 
 from wasmtime import Engine, Linker, Module, Store, ValType, WasiConfig, WasmtimeError
-from wasmtime import _ffi as ffi
+from wasmtime import _bindings, _ffi as ffi
 
 HERE = pathlib.Path(__file__).resolve().parent
 WASM = HERE.parent.parent / "dist" / "smb-egress-fluentbit.wasm"
@@ -39,20 +40,22 @@ class RawCall:
     """
 
     def __init__(self, store, func, slots):
-        self.context = store._context()
-        self.func = ctypes.byref(func._func)
         self.values = (ffi.wasmtime_val_raw_t * slots)()
-        self.slots = slots
         self.trap = ctypes.POINTER(ffi.wasm_trap_t)()
-        self.trap_ref = ctypes.byref(self.trap)
+        self.call = functools.partial(
+            _bindings._wasmtime_func_call_unchecked,
+            store._context(),
+            ctypes.byref(func._func),
+            self.values,
+            slots,
+            ctypes.byref(self.trap),
+        )
 
     def __call__(self, *args):
         values = self.values
         for i, arg in enumerate(args):
             values[i].i32 = arg
-        error = ffi.wasmtime_func_call_unchecked(
-            self.context, self.func, values, self.slots, self.trap_ref
-        )
+        error = self.call()
         if error:
             raise WasmtimeError._from_ptr(error)
         if self.trap:
@@ -96,7 +99,9 @@ class FluentBitHost:
         pointer = self.malloc(len(data) + 1) & 0xFFFFFFFF
         if pointer == 0:
             raise MemoryError(f"malloc({len(data) + 1}) failed")
-        ctypes.memmove(self._base() + pointer, data + b"\0", len(data) + 1)
+        address = self._base() + pointer
+        ctypes.memmove(address, data, len(data))
+        ctypes.memset(address + len(data), 0, 1)
         return pointer
 
     def call(self, record, tag=b"zeek.conn", time_sec=1709028000, time_nsec=0):
