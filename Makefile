@@ -1,24 +1,123 @@
-# Fluent Bit filter: the detection as a filter_wasm module (wasm32-wasip1).
-# `cargo rustc --crate-type cdylib` builds the library as a module without changing the
-# crate types in Cargo.toml; the link arguments export wasi-libc's malloc and free, which
-# Fluent Bit's runtime then uses to copy records into the module.
+# smb-egress: build, demo and tests.
+#
+#   make demo    set up, build, and run the CLI on the bundled sample
+#   make test    set up, build, and run every test of every layer
+#   make build   the wasm module and the npm package in js/
+#
+# Set-up installs only what is missing: the wasm32 rustup target, wasm-bindgen-cli of
+# the version Cargo.toml pins, the npm dependencies, and (for `make test`) Chromium
+# with its driver. A second `make build` does no work.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+WASM_TARGET := wasm32-unknown-unknown
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
+WASM_RAW := target/$(WASM_TARGET)/wasm/smb_egress.wasm
+PKG := js/pkg/smb_egress_bg.wasm
+NODE_DEPS := js/node_modules/.package-lock.json
+RUST_SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+
+CHROMEDRIVER ?= /usr/bin/chromedriver
+WASM_TEST := cargo test --target $(WASM_TARGET) --features wasm --test wasm
+
+.PHONY: demo test build setup setup-rust setup-browser lint test-rust test-wasm test-js
+
+demo: build
+	node js/cli.mjs --output table samples/office-network.log
+
+test: build setup-browser lint test-rust test-wasm test-js test-fluentbit
+
+build: $(PKG) $(NODE_DEPS)
+
+setup: setup-rust $(NODE_DEPS)
+
+# --- set-up ------------------------------------------------------------------------
+
+setup-rust:
+	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
+	    ! command -v wasm-bindgen-test-runner >/dev/null; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (takes a few minutes)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+$(NODE_DEPS): js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund
+	@touch $@
+
+setup-browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+
+# --- build -------------------------------------------------------------------------
+
+$(PKG): $(RUST_SOURCES) | setup-rust
+	cargo build --lib --target $(WASM_TARGET) --features wasm --profile wasm
+	wasm-bindgen --target web --experimental-reset-state-function --out-dir js/pkg $(WASM_RAW)
+
+# --- tests -------------------------------------------------------------------------
+
+lint: $(NODE_DEPS)
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target $(WASM_TARGET) --features wasm -- -D warnings
+	cd js && npx prettier --check .
+	cd js && npx tsc -p tsconfig.json
+
+test-rust:
+	cargo test
+
+test-wasm: setup-rust setup-browser
+	$(WASM_TEST)
+	WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=$(CHROMEDRIVER) $(WASM_TEST)
+
+test-js: build setup-browser
+	cd js && node --test test/*.test.mjs
+
+# --- Fluent Bit filter ----------------------------------------------------------------
+#
+#   make fluentbit        dist/smb-egress-fluentbit.wasm, for Fluent Bit's filter_wasm
+#   make test-fluentbit   the filter natively, then the module under node:wasi and wasmtime
+#   make bench-fluentbit  records per second of the filter call
+#
+# `cargo rustc --crate-type cdylib` builds the library alone as a module; the link
+# arguments export wasi-libc's malloc and free, which Fluent Bit's runtime then uses to
+# copy records into the module. See docs/fluent-bit.md.
+
+FLUENTBIT_TARGET := wasm32-wasip1
 FLUENTBIT_WASM := dist/smb-egress-fluentbit.wasm
 
-.PHONY: fluentbit test-fluentbit bench-fluentbit
+.PHONY: fluentbit setup-fluentbit test-fluentbit bench-fluentbit
 
-fluentbit:
-	cargo rustc --lib --release --target wasm32-wasip1 --features fluentbit \
-		--crate-type cdylib -- -C link-arg=--export=malloc -C link-arg=--export=free
+fluentbit: $(FLUENTBIT_WASM)
+
+setup-fluentbit:
+	@rustup target list --installed | grep -qx '$(FLUENTBIT_TARGET)' || \
+	  rustup target add $(FLUENTBIT_TARGET)
+	@python3 -c 'import wasmtime' 2>/dev/null || python3 -m pip install --quiet wasmtime
+
+$(FLUENTBIT_WASM): $(RUST_SOURCES) | setup-fluentbit
+	cargo rustc --lib --target $(FLUENTBIT_TARGET) --features fluentbit --profile wasm \
+	  --crate-type cdylib -- -C link-arg=--export=malloc -C link-arg=--export=free
 	mkdir -p dist
-	cp target/wasm32-wasip1/release/smb_egress.wasm $(FLUENTBIT_WASM)
+	cp target/$(FLUENTBIT_TARGET)/wasm/smb_egress.wasm $@
 
-test-fluentbit: fluentbit
+test-fluentbit: $(FLUENTBIT_WASM)
+	cargo clippy --all-targets --features fluentbit -- -D warnings
+	cargo clippy --lib --target $(FLUENTBIT_TARGET) --features fluentbit -- -D warnings
 	cargo test --features fluentbit --lib fluentbit
 	cargo test --test fluentbit_expected
 	node --test tests/fluentbit/
 	python3 tests/fluentbit/host_wasmtime.py
 
-bench-fluentbit: fluentbit
+bench-fluentbit: $(FLUENTBIT_WASM)
 	node benches/fluentbit.mjs
 
 # Benchmark: seeded generated logs (benches/data/, not in git), every contender on the

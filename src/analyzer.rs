@@ -244,15 +244,14 @@ impl Analyzer {
     }
 
     /// Whether the line can be passed over unparsed: it holds no SMB port or name, no
-    /// records view was asked for, and the file is not a Zeek SMB log (whose rows are
-    /// SMB by their kind whatever they hold). Under a Zeek layout, which only `#` lines
-    /// change, header words of other formats do not make a row worth parsing.
+    /// records view was asked for, and the file's layout does not need every line.
+    /// Under a Zeek layout, which only `#` lines change, header words of other formats
+    /// do not make a row worth parsing.
     fn can_skip(&self, line: &[u8]) -> bool {
-        if self.records_out.is_some() {
+        if self.records_out.is_some() || self.file.needs_every_line() {
             return false;
         }
         match &self.file.zeek {
-            Some(zeek) if zeek.format() == Format::ZeekSmb => false,
             Some(_) => !self.prefilter.may_hold_smb_row(line),
             None => !self.prefilter.may_hold_smb(line),
         }
@@ -262,11 +261,10 @@ impl Analyzer {
     /// [`Analyzer::can_skip`] would pass each of them; they count as lines and as
     /// prefiltered lines.
     fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
-        if self.records_out.is_some() || self.json.is_active() {
+        if self.records_out.is_some() || self.json.is_active() || self.file.needs_every_line() {
             return (0, 0);
         }
         let mode = match &self.file.zeek {
-            Some(zeek) if zeek.format() == Format::ZeekSmb => return (0, 0),
             Some(_) => Mode::Rows,
             None if self.json_lines => Mode::Json,
             None => Mode::Text,
@@ -397,6 +395,30 @@ impl LineSink for Lines<'_> {
     fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
         self.0.skippable(bytes)
     }
+}
+
+/// The length in bytes of the header lines at the start of a file: lines starting with
+/// `#` (Zeek, W3C) and a CSV or flow-log header row. A part of the file that starts
+/// mid-file needs them, given to [`Analyzer::begin_input_part`].
+///
+/// ```
+/// use smb_egress::analyzer::header_len;
+///
+/// let head = b"#separator \\x09\n#fields\tts\tuid\n1709028000.1\tC1\n";
+/// assert_eq!(header_len(head), head.len() - b"1709028000.1\tC1\n".len());
+/// assert_eq!(header_len(b"{\"ts\":1}\n"), 0);
+/// ```
+pub fn header_len(head: &[u8]) -> usize {
+    let mut len = 0;
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_start_matches('\u{feff}').trim_end();
+        if !line.ends_with(b"\n") || !(text.starts_with('#') || is_header_only(text)) {
+            break;
+        }
+        len += line.len();
+    }
+    len
 }
 
 /// Whether a line is a header of a CSV-like layout (read by [`parse_line`] as such).

@@ -81,34 +81,59 @@ impl Setup {
         let Value::Object(mut map) = value else {
             return Err("not a JSON object".into());
         };
-        let mode = match map.remove("mode") {
-            None | Some(Value::Null) => Mode::Findings,
-            Some(Value::String(s)) if s == "findings" => Mode::Findings,
-            Some(Value::String(s)) if s == "annotate" => Mode::Annotate,
-            Some(other) => {
-                return Err(format!(
-                    "option `mode`: expected findings or annotate, found {other}"
-                ));
+        let mode = mode(map.remove("mode"))?;
+        let key = key(map.remove("key"))?;
+        read_files(&mut map, read)?;
+        let options = Options::from_value(&Value::Object(map)).map_err(|e| {
+            if e.message.contains("unknown option") {
+                format!("{}; filter keys: {}", e.message, FILTER_KEYS.join(", "))
+            } else {
+                e.message
             }
-        };
-        let key = match map.remove("key") {
-            None | Some(Value::Null) => DEFAULT_KEY.to_owned(),
-            Some(Value::String(s)) if !s.is_empty() => s,
-            Some(other) => return Err(format!("option `key`: expected a name, found {other}")),
-        };
-        for (file_key, text_key) in [("assetsFile", "assets"), ("allowFile", "allow")] {
-            if let Some(path) = map.remove(file_key).filter(|v| !v.is_null()) {
-                let path = path
-                    .as_str()
-                    .ok_or_else(|| format!("option `{file_key}`: expected a file name"))?;
-                let text = read(path).map_err(|e| format!("option `{file_key}`: {e}"))?;
-                map.insert(text_key.to_owned(), Value::String(text));
-            }
-        }
-        let options = Options::from_value(&Value::Object(map)).map_err(|e| e.message)?;
+        })?;
         let config = Config::new(&options).map_err(|e| e.message)?;
         Ok(Setup { config, mode, key })
     }
+}
+
+fn mode(value: Option<Value>) -> Result<Mode, String> {
+    match value.as_ref().map(|v| (v, v.as_str())) {
+        None | Some((Value::Null, _)) => Ok(Mode::Findings),
+        Some((_, Some("findings"))) => Ok(Mode::Findings),
+        Some((_, Some("annotate"))) => Ok(Mode::Annotate),
+        Some((other, _)) => Err(format!(
+            "option `mode`: expected findings or annotate, found {other}"
+        )),
+    }
+}
+
+fn key(value: Option<Value>) -> Result<String, String> {
+    match value {
+        None | Some(Value::Null) => Ok(DEFAULT_KEY.to_owned()),
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(other) => Err(format!("option `key`: expected a name, found {other}")),
+    }
+}
+
+/// Replaces `assetsFile` and `allowFile` with the text of the files they name.
+fn read_files(
+    map: &mut Map<String, Value>,
+    read: &mut dyn FnMut(&str) -> Result<String, String>,
+) -> Result<(), String> {
+    for (file_key, text_key) in [("assetsFile", "assets"), ("allowFile", "allow")] {
+        let Some(path) = map.remove(file_key).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        if map.get(text_key).is_some_and(|v| !v.is_null()) {
+            return Err(format!("give `{text_key}` or `{file_key}`, not both"));
+        }
+        let path = path
+            .as_str()
+            .ok_or_else(|| format!("option `{file_key}`: expected a file name, found {path}"))?;
+        let text = read(path).map_err(|e| format!("option `{file_key}`: {e}"))?;
+        map.insert(text_key.to_owned(), Value::String(text));
+    }
+    Ok(())
 }
 
 /// The filter: records in, kept and annotated records out.
@@ -156,6 +181,7 @@ impl Filter {
     /// the year of syslog dates written without one. Returns the record to pass on, as
     /// JSON, or the empty string to drop it.
     pub fn process(&mut self, time_sec: i64, record: &str) -> &str {
+        release_if_large(&mut self.out);
         self.out.clear();
         if let Some(prefilter) = &self.prefilter {
             // A record with no SMB port or name cannot be a finding: drop it unread.
@@ -207,6 +233,16 @@ fn append_member(out: &mut String, record: &str, key: &str, value: &Value) {
 fn write_json(out: &mut String, value: &Value) {
     // Writing JSON values to a String cannot fail.
     let _ = serde_json::to_writer(StringWriter(out), value);
+}
+
+/// Buffers kept between calls are let go once a large record has grown them, so that
+/// one huge record does not hold its size for the life of the process.
+pub const KEEP_BUFFER_BYTES: usize = 1 << 20;
+
+fn release_if_large(out: &mut String) {
+    if out.capacity() > KEEP_BUFFER_BYTES {
+        *out = String::new();
+    }
 }
 
 /// The annotation of a record, or `None` when the mode drops it.
@@ -286,7 +322,7 @@ fn best(records: &mut Vec<Record>, config: &Config) -> Option<Judged> {
     for (index, record) in records.iter_mut().enumerate() {
         config.enrich(record);
         let verdict = judge(record, config);
-        if rank(verdict) > chosen.map_or(0, |(_, v)| rank(v)) || chosen.is_none() {
+        if rank(verdict) > chosen.map_or(0, |(_, v)| rank(v)) {
             chosen = Some((index, verdict));
         }
     }
@@ -409,10 +445,12 @@ mod tests {
     #[test]
     fn setup_errors_name_the_option() {
         let cases = [
-            (r#"{"prots":[445]}"#, "option `prots`"),
+            (r#"{"prots":[445]}"#, "filter keys: mode, key"),
             (r#"{"mode":"all"}"#, "option `mode`"),
             (r#"{"key":""}"#, "option `key`"),
             (r#"{"allowFile":"x"}"#, "option `allowFile`: no files"),
+            (r#"{"allow":"","allowFile":"x"}"#, "not both"),
+            (r#"{"assetsFile":3}"#, "expected a file name, found 3"),
             ("[1]", "not a JSON object"),
             ("{", "not a JSON object"),
         ];
@@ -440,6 +478,45 @@ mod tests {
         assert_eq!(out["a"], 1);
         assert_eq!(out[DEFAULT_KEY]["verdict"], "unread");
         assert_eq!(annotate.process(0, "not json"), "not json");
+    }
+
+    #[test]
+    fn kept_records_read_back_as_cim_give_the_same_finding() {
+        let zeek = concat!(
+            r#"{"ts":1709028000.25,"id.orig_h":"10.1.2.3","id.orig_p":50312,"#,
+            r#""id.resp_h":"89.160.20.156","id.resp_p":445,"proto":"tcp","conn_state":"SF"}"#
+        );
+        let out: Value = serde_json::from_str(filter("{}").process(0, zeek)).unwrap();
+        assert_eq!(out[DEFAULT_KEY]["verdict"], "finding");
+        let cim = out[DEFAULT_KEY]["record"].to_string();
+        let report = crate::Analyzer::analyze(Config::default(), cim.as_bytes());
+        assert_eq!(report.stats.formats.keys().collect::<Vec<_>>(), ["cim"]);
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].src_ip, "10.1.2.3");
+    }
+
+    #[test]
+    fn findings_say_why_under_each_profile() {
+        let zeek = concat!(
+            r#"{"ts":1709028000.25,"id.orig_h":"10.1.2.3","id.orig_p":50312,"#,
+            r#""id.resp_h":"89.160.20.156","id.resp_p":445,"proto":"tcp"}"#
+        );
+        let cases = [
+            (
+                "{}",
+                "dest_port 445/tcp from internal 10.1.2.3 to Internet address",
+            ),
+            (r#"{"profile":"escu"}"#, "outside the private ranges"),
+        ];
+        for (config, reason) in cases {
+            let out: Value = serde_json::from_str(filter(config).process(0, zeek)).unwrap();
+            let verdict = &out[DEFAULT_KEY];
+            assert!(
+                verdict["reason"].as_str().unwrap().contains(reason),
+                "{verdict}"
+            );
+            assert_eq!(verdict["mitre"], json!(MITRE_TECHNIQUES));
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::analyzer::Analyzer;
+use crate::analyzer::{Analyzer, header_len};
 use crate::config::{Config, Options};
 use crate::error::ConfigError;
 use crate::formats::Format;
@@ -157,6 +157,13 @@ pub fn formats() -> String {
         })
         .collect();
     serde_json::Value::from(list).to_string()
+}
+
+/// The length in bytes of the header lines at the start of a file (see [`header_len`]):
+/// what a part of the file that starts mid-file needs as its `header`.
+#[wasm_bindgen(js_name = headerLength)]
+pub fn header_length(head: &[u8]) -> usize {
+    header_len(head)
 }
 
 /// The crate's version.

@@ -35,7 +35,10 @@ fn check(name: &str, input: &[u8]) {
             let whole = report(config(profile, max_line), input, input.len().max(1), false);
             for chunk in [1, 7, 4096] {
                 let cut = report(config(profile, max_line), input, chunk, false);
-                assert_eq!(whole, cut, "{name}, {profile}, cap {max_line}, chunks of {chunk}");
+                assert_eq!(
+                    whole, cut,
+                    "{name}, {profile}, cap {max_line}, chunks of {chunk}"
+                );
             }
             let parsed = report(config(profile, max_line), input, input.len().max(1), true);
             assert_eq!(whole["findings"], parsed["findings"], "{name}, {profile}");

@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use super::{CONFIG_FILE, Filter, Setup};
+use super::{CONFIG_FILE, Filter, KEEP_BUFFER_BYTES, Setup};
 
 thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
@@ -58,6 +58,9 @@ pub unsafe extern "C" fn smb_egress_filter(
         let kept = state.filter.process(i64::from(time_sec), &text);
         if kept.is_empty() {
             return DROP.as_ptr();
+        }
+        if state.out.capacity() > KEEP_BUFFER_BYTES {
+            state.out = Vec::new();
         }
         state.out.clear();
         state.out.extend_from_slice(kept.as_bytes());

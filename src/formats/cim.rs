@@ -21,7 +21,9 @@
 //! A CSV header row names the columns; it is recognized by a column named `src_ip` and
 //! one named `dest_ip` (plain or prefixed). A quoted cell may run over several lines
 //! (Splunk joins multivalue cells with newlines): the lines of such a row are held by
-//! the layout until the row is complete, and read as one row.
+//! the layout until the row is complete, and read as one row. A quote left open for
+//! more than 256 lines or 1 MiB is reported as one `malformed` row and its lines are
+//! dropped.
 //!
 //! A JSON document or row with neither `src_ip`, `dest_ip` nor `dest` gives
 //! `missing_field`.
@@ -77,6 +79,9 @@ const PREFIX: &str = "All_Traffic.";
 
 /// The longest a row running over several lines may grow, in bytes.
 const MAX_ROW: usize = 1 << 20;
+
+/// The most lines a row may run over.
+const MAX_ROW_LINES: usize = 256;
 
 /// A field of [`NAMES`], by its index.
 #[derive(Clone, Copy)]
@@ -231,8 +236,13 @@ pub struct CsvLayout {
     columns: [Option<usize>; NAMES.len()],
     /// The lines of a row whose quoted cell is still open.
     partial: String,
+    /// How many lines `partial` holds.
+    partial_lines: usize,
     /// A row that ran over several lines, complete: read instead of its last line.
     joined: Option<String>,
+    /// Lines of a row whose quote never closed within the caps, dropped: reported by
+    /// the next [`parse_row`].
+    dropped: Option<usize>,
 }
 
 /// Reads a header line into `layout`; true when the line was one.
@@ -251,7 +261,8 @@ pub struct CsvLayout {
 pub fn header_line(line: &str, layout: &mut Option<CsvLayout>) -> bool {
     if let Some(current) = layout.as_mut() {
         current.joined = None;
-        if !current.partial.is_empty() {
+        current.dropped = None;
+        if current.partial_lines > 0 {
             return current.continue_row(line);
         }
     }
@@ -262,6 +273,7 @@ pub fn header_line(line: &str, layout: &mut Option<CsvLayout>) -> bool {
     match layout {
         Some(current) if odd_quotes(line) => {
             line.clone_into(&mut current.partial);
+            current.partial_lines = 1;
             true
         }
         _ => false,
@@ -271,14 +283,19 @@ pub fn header_line(line: &str, layout: &mut Option<CsvLayout>) -> bool {
 impl CsvLayout {
     /// Adds a line to an open row; true while the row is still open.
     fn continue_row(&mut self, line: &str) -> bool {
-        if self.partial.len() + line.len() >= MAX_ROW {
+        let lines = self.partial_lines + 1;
+        if self.partial.len() + line.len() >= MAX_ROW || lines > MAX_ROW_LINES {
             self.partial.clear();
+            self.partial_lines = 0;
+            self.dropped = Some(lines);
             return false;
         }
         self.partial.push('\n');
         self.partial.push_str(line);
+        self.partial_lines = lines;
         if odd_quotes(line) {
             self.joined = Some(std::mem::take(&mut self.partial));
+            self.partial_lines = 0;
             return false;
         }
         true
@@ -354,6 +371,11 @@ pub fn parse_row(
     ctx: &mut Ctx,
     out: &mut Vec<Record>,
 ) -> Result<(), Skip> {
+    if let Some(lines) = layout.dropped {
+        return Err(Skip::malformed(format!(
+            "quoted cell not closed within {lines} lines; the lines were dropped"
+        )));
+    }
     let row = layout.joined.as_deref().unwrap_or(line);
     if row.trim().is_empty() {
         return Err(Skip::new(SkipReason::Unrecognized, "empty line"));
@@ -458,6 +480,22 @@ mod tests {
         check_full(rows[0].as_ref().unwrap());
         let second = rows[1].as_ref().unwrap();
         assert_eq!(second.dest_category, ["external, \"big\"", "fileserver"]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_not_swallowed() {
+        let mut lines = vec![
+            "src_ip,dest_ip,dest_category",
+            "10.0.0.5,81.2.69.160,\"open",
+        ];
+        lines.extend(std::iter::repeat_n("more", MAX_ROW_LINES));
+        lines.push("10.0.0.5,81.2.69.160,closed");
+        let rows = read_csv(&lines);
+        assert_eq!(rows.len(), 2);
+        let skip = rows[0].as_ref().unwrap_err();
+        assert_eq!(skip.reason, SkipReason::Malformed);
+        assert!(skip.detail.contains("257 lines"), "{}", skip.detail);
+        assert_eq!(rows[1].as_ref().unwrap().dest_category, ["closed"]);
     }
 
     #[test]

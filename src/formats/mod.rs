@@ -303,6 +303,19 @@ pub struct FileState {
     pub cim_csv: Option<cim::CsvLayout>,
 }
 
+impl FileState {
+    /// Whether every line of the file must be parsed, so the prefilter must not pass
+    /// over any: Zeek SMB logs, whose rows are SMB by their kind whatever they hold, and
+    /// CSV, whose quoted cells can carry a row over several lines.
+    pub fn needs_every_line(&self) -> bool {
+        let smb_log = self
+            .zeek
+            .as_ref()
+            .is_some_and(|z| z.format() == Format::ZeekSmb);
+        smb_log || self.cim_csv.is_some()
+    }
+}
+
 /// Parses one line (or assembled JSON document), appending its records to `out`.
 ///
 /// `forced` is the user's format, if any. Header lines update `file` and give
@@ -315,7 +328,7 @@ pub fn parse_line(
     out: &mut Vec<Record>,
 ) -> Result<Option<Format>, Skip> {
     let trimmed = line.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+    if trimmed.starts_with('{') || opens_json_array(trimmed) {
         return parse_json(trimmed, forced, ctx, out).map(Some);
     }
     if trimmed.starts_with("<Event") {
@@ -331,6 +344,13 @@ pub fn parse_line(
         Some(format) => parse_text_as(format, line, ctx, out).map(Some),
         None => parse_text(line, ctx, out).map(Some),
     }
+}
+
+/// Whether `text` opens a JSON array of objects (`[{...}]`, `[]`), as opposed to a
+/// line that starts with a bracketed prefix (a dmesg timestamp `[  132.172629]`).
+fn opens_json_array(text: &str) -> bool {
+    text.strip_prefix('[')
+        .is_some_and(|rest| matches!(rest.trim_start().bytes().next(), None | Some(b'{' | b']')))
 }
 
 /// Reads a header line into `file`; true when the line was one.

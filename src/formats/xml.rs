@@ -1,6 +1,6 @@
 //! Windows event XML, as `wevtutil`, `Get-WinEvent` and EVTX converters write it.
 //!
-//! One `<Event>` element a line. Only what the connection events need is read: the
+//! One `<Event>` element a line; a line holding several is read as its first. Only what the connection events need is read: the
 //! `System` block's `EventID`, `Provider Name`, `Channel`, `Computer` and `TimeCreated
 //! SystemTime`, and each `<Data Name="…">value</Data>` of `EventData`. Entities and
 //! character references in values are decoded. The schema is Microsoft's event schema
@@ -38,6 +38,7 @@ impl Event {
     /// assert_eq!(event.data("Image"), Some("C:\\a&b.exe"));
     /// ```
     pub fn parse(text: &str) -> Option<Event> {
+        let text = first_event(text);
         let event_id = element_text(text, "EventID")?.trim().parse().ok()?;
         let mut event = Event {
             event_id,
@@ -79,6 +80,13 @@ impl Event {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// The text up to the end of the first `</Event>`, so that a line holding several
+/// events (or an `<Events>` wrapper) is read as its first event only.
+fn first_event(text: &str) -> &str {
+    const END: &str = "</Event>";
+    text.find(END).map_or(text, |end| &text[..end + END.len()])
 }
 
 /// The text inside the first `<name …>…</name>`.
@@ -168,5 +176,36 @@ fn entity(name: &str) -> Option<char> {
             };
             char::from_u32(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_only_the_first_event_of_a_line() {
+        let line = "<Events><Event><System><EventID>3</EventID></System><EventData>\
+                    <Data Name='SourceIp'>10.0.0.1</Data></EventData></Event>\
+                    <Event><System><EventID>5</EventID></System><EventData>\
+                    <Data Name='Image'>x.exe</Data></EventData></Event></Events>";
+        let event = Event::parse(line).unwrap();
+        assert_eq!(event.event_id, 3);
+        assert_eq!(event.data, [("SourceIp".to_owned(), "10.0.0.1".to_owned())]);
+    }
+
+    #[test]
+    fn survives_broken_markup() {
+        let cases = [
+            "<Event><System><EventID>3</EventID></System><EventData><Data Name='a'",
+            "<Event><System><EventID>3</EventID></System><Data Name=\"é",
+            "<Event><System><EventID>3</EventID><Provider Name='\u{e9}",
+            "<Event><System><EventID>3</EventID></System><Data>&#xFFFFFFFF;&#;&am</Data>",
+        ];
+        for text in cases {
+            let event = Event::parse(text).unwrap();
+            assert_eq!(event.event_id, 3, "{text}");
+        }
+        assert!(Event::parse("<Event><System><EventID>x</EventID></System></Event>").is_none());
     }
 }

@@ -3,7 +3,7 @@
 // the module's exported `malloc` gives; the filter function gets six i32s; the result is
 // read as a NUL-terminated string (empty: the record is dropped); both copies are freed.
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { WASI } from "node:wasi";
 
 /** The module `make fluentbit` builds. */
@@ -16,6 +16,9 @@ let compiled;
 
 /** The compiled module, read once. */
 export function wasmModule() {
+  if (!compiled && !existsSync(WASM_PATH)) {
+    throw new Error(`${WASM_PATH.pathname} is missing: build it with \`make fluentbit\``);
+  }
   compiled ??= new WebAssembly.Module(readFileSync(WASM_PATH));
   return compiled;
 }
