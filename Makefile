@@ -127,11 +127,8 @@ BENCH_SIZE ?= 100MiB
 
 .PHONY: bench bench-build
 
-bench-build:
+bench-build: build
 	cargo build --release --example bench_native
-	cargo build --lib --target wasm32-unknown-unknown --features wasm --profile wasm
-	wasm-bindgen --target web --out-dir js/pkg target/wasm32-unknown-unknown/wasm/smb_egress.wasm
-	cd js && npm install --no-audit --no-fund
 	python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install duckdb
 
 bench: bench-build

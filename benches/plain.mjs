@@ -8,8 +8,16 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 
-const PRIVATE = /^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.|100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.)/;
-const PAN_BLOCKED = new Set(["deny", "drop", "drop-icmp", "reset-client", "reset-server", "reset-both"]);
+const PRIVATE =
+  /^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.|100\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\.)/;
+const PAN_BLOCKED = new Set([
+  "deny",
+  "drop",
+  "drop-icmp",
+  "reset-client",
+  "reset-server",
+  "reset-both",
+]);
 
 // Each reader turns a line into [src_ip, dest_ip, dest_port, app, action, sourcetype, t].
 const readers = {
@@ -62,7 +70,16 @@ async function main([format, file]) {
     if (!smb || action === "blocked" || PRIVATE.test(dest ?? "") || src == null) continue;
     let g = groups.get(src);
     if (!g) {
-      g = { start: t, end: t, action: new Set(), app: new Set(), dest: new Set(), port: new Set(), st: new Set(), count: 0 };
+      g = {
+        start: t,
+        end: t,
+        action: new Set(),
+        app: new Set(),
+        dest: new Set(),
+        port: new Set(),
+        st: new Set(),
+        count: 0,
+      };
       groups.set(src, g);
     }
     g.start = Math.min(g.start, t);
@@ -77,9 +94,15 @@ async function main([format, file]) {
   const findings = sorted(groups.keys()).map((src) => {
     const g = groups.get(src);
     return {
-      src_ip: src, start_time: iso(g.start), end_time: iso(g.end), action: sorted(g.action),
-      app: sorted(g.app), dest_ip: sorted(g.dest), dest_port: sorted(g.port),
-      sourcetype: sorted(g.st), count: g.count,
+      src_ip: src,
+      start_time: iso(g.start),
+      end_time: iso(g.end),
+      action: sorted(g.action),
+      app: sorted(g.app),
+      dest_ip: sorted(g.dest),
+      dest_port: sorted(g.port),
+      sourcetype: sorted(g.st),
+      count: g.count,
     };
   });
   process.stdout.write(JSON.stringify({ profile: "escu", findings }) + "\n");
