@@ -195,23 +195,25 @@ def mb_s(result, name):
 
 
 def write_results(args, results, info, wasm):
-    out = []
-    out.append("# Benchmark results\n")
+    out = [BEGIN, f"## The escu search, side by side ({args.size} files)\n"]
     out.append("The same job (profile `escu`) on the same files, side by side. Written by "
-               "`benches/run.py`; regenerate with the command below.\n")
+               "`benches/run.py` (`make bench`); regenerate with the command below.\n")
     out.append("```\n" + " ".join(["python3", "benches/run.py"] + sys.argv[1:]) + "\n```\n")
     out.append(f"- date: {info['date']}; load average at start: "
                f"{' '.join(f'{x:.2f}' for x in info['load'])}")
     out.append(f"- machine: {info['cpu']}, nproc {info['nproc']}, kernel {info['kernel']}")
     out.append(f"- tools: {info['rustc']}, Node {info['node']}, DuckDB {info['duckdb']} (PyPI)")
-    out.append(f"- input size: {args.size} per file (seed {args.seed}), best of {args.reps} runs\n")
+    out.append(f"- input size: {args.size} per file (seed {args.seed}), best of {args.reps} runs")
+    if wasm:
+        out.append(f"- npm package module: {wasm[0]:,} bytes, {wasm[1]:,} gzipped (`gzip -9`)")
+    out.append("")
     out.append("```\n" + info["free"] + "\n```\n")
     out.append("MB/s is 10^6 bytes of input per second of wall time (process start to exit); "
                "records/s counts input lines; peak RSS is the process's own maximum resident "
                "set; wasm memory is the module's linear memory at the end. A contender whose "
                "findings differ from the reference does not get a rate.\n")
     for fmt, result in results.items():
-        out.append(f"## {FORMAT_NAMES[fmt]}\n")
+        out.append(f"### {FORMAT_NAMES[fmt]}\n")
         lines = result["lines"]
         out.append(f"{result['bytes'] / 2**20:.0f} MiB, {lines or '?'} lines, "
                    f"{result['findings']} findings (reference: {result['reference']}).\n")
@@ -231,11 +233,27 @@ def write_results(args, results, info, wasm):
             vs_native = f"{mbs / native:.2f}" if native else ""
             out.append(f"| {name} | {rate} | {recs} | {rss} | {mem} | {vs_duck} | {vs_native} | equal |")
         out.append("")
-    out.append("## Targets\n")
+    out.append("### Targets\n")
     out.extend(targets(results, wasm))
-    out.append("")
-    with open(RESULTS, "w") as f:
-        f.write("\n".join(out))
+    out.append(END)
+    splice(RESULTS, "\n".join(out))
+
+
+BEGIN = "<!-- escu side by side: from here to the end marker, written by benches/run.py -->"
+END = "<!-- end of what benches/run.py writes -->"
+
+
+def splice(path, block):
+    """Puts `block` in place of the last run's, keeping the rest of the file."""
+    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+    else:
+        title, _, rest = text.partition("\n")
+        head, tail = title + "\n\n", "\n\n" + rest.lstrip("\n")
+    with open(path, "w") as f:
+        f.write(head + block + tail)
 
 
 def targets(results, wasm):
@@ -274,6 +292,7 @@ def targets(results, wasm):
     if wasm:
         add(".wasm ≤ 300 KiB gzipped", f"{wasm[1] / 1024:.0f} KiB ({wasm[0] / 1024:.0f} KiB raw)",
             wasm[1] <= 300 * 1024)
+    rows.append("| Fluent Bit filter ≥ 1 M records/s per core | see the Fluent Bit section | |")
     return rows
 
 
