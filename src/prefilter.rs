@@ -8,10 +8,12 @@
 //! (`#fields`, a CSV header naming `src_ip` or `srcaddr`) always pass, so that the rows
 //! below them can be read; a JSON document is never such a header.
 //!
-//! A port counts only where no digit touches it on either side: `445` in `dpt=445`,
-//! `:445`, `"dest_port":445` or `,445,` passes, while `1445` or `1709510445.2` does
-//! not. Every format writes its ports as numbers of their own, and the ports are the
-//! configured ones, so `1445` is found when it is configured.
+//! A port counts only where no digit touches it on either side and no `.` comes right
+//! before it: `445` in `dpt=445`, `:445`, `/445`, `"dest_port":445` or `,445,` passes,
+//! while `1445`, `1709510445.2`, the address `10.0.139.7` or the time `10:02:25.139`
+//! does not. Every format writes its ports as numbers of their own, after a separator
+//! that is not a dot, and the ports are the configured ones, so `1445` is found when
+//! it is configured.
 //!
 //! The search runs 16 bytes at a time (SSE2 on x86-64, SIMD128 in WebAssembly built
 //! with `+simd128`, plain code elsewhere): each pattern's first three bytes, case-folded,
@@ -211,7 +213,7 @@ impl Prefilter {
                 Kind::Port => {
                     let before = at.checked_sub(1).map(|i| line[i]);
                     let after = line.get(at + p.bytes.len()).copied();
-                    !before.is_some_and(|b| b.is_ascii_digit())
+                    !before.is_some_and(|b| b.is_ascii_digit() || b == b'.')
                         && !after.is_some_and(|b| b.is_ascii_digit())
                 }
             }
@@ -639,7 +641,7 @@ mod tests {
     #[test]
     fn lines() {
         let p = Prefilter::new(&[139, 445]);
-        let cases: [(&str, bool); 22] = [
+        let cases: [(&str, bool); 26] = [
             ("1709028000\tC1\t10.0.0.1\t50100\t8.8.8.8\t445\ttcp", true),
             ("1709028000\tC1\t10.0.0.1\t50100\t8.8.8.8\t443\ttcp", false),
             ("1709028445.1\tC1445\t10.0.0.1\t14450\t8.8.8.8\t443", false),
@@ -647,6 +649,10 @@ mod tests {
             ("x445", true),
             ("4450", false),
             ("0445", false),
+            ("172.31.16.139 203.0.113.12", false),
+            ("10.0.139.7:445", true),
+            ("2020-08-01 05:52:25.139", false),
+            ("445.0", true),
             ("dpt=139 ", true),
             ("outside:203.0.113.9/445 (203.0.113.9/445)", true),
             (r#"{"dest_port":445,"src_ip":"10.0.0.1"}"#, true),
