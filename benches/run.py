@@ -195,7 +195,8 @@ def mb_s(result, name):
 
 
 def write_results(args, results, info, wasm):
-    out = [BEGIN, f"## The escu search, side by side ({args.size} files)\n"]
+    begin, end = markers(args.size)
+    out = [begin, f"## The escu search, side by side ({args.size} files)\n"]
     out.append("The same job (profile `escu`) on the same files, side by side. Written by "
                "`benches/run.py` (`make bench`); regenerate with the command below.\n")
     out.append("```\n" + " ".join(["python3", "benches/run.py"] + sys.argv[1:]) + "\n```\n")
@@ -203,7 +204,8 @@ def write_results(args, results, info, wasm):
                f"{' '.join(f'{x:.2f}' for x in info['load'])}")
     out.append(f"- machine: {info['cpu']}, nproc {info['nproc']}, kernel {info['kernel']}")
     out.append(f"- tools: {info['rustc']}, Node {info['node']}, DuckDB {info['duckdb']} (PyPI)")
-    out.append(f"- input size: {args.size} per file (seed {args.seed}), best of {args.reps} runs")
+    out.append(f"- input size: {args.size} per file (seed {args.seed}); each time the best of "
+               f"{args.reps} run{'s' if args.reps > 1 else ''}")
     if wasm:
         out.append(f"- npm package module: {wasm[0]:,} bytes, {wasm[1]:,} gzipped (`gzip -9`)")
     out.append("")
@@ -215,7 +217,7 @@ def write_results(args, results, info, wasm):
     for fmt, result in results.items():
         out.append(f"### {FORMAT_NAMES[fmt]}\n")
         lines = result["lines"]
-        out.append(f"{result['bytes'] / 2**20:.0f} MiB, {lines or '?'} lines, "
+        out.append(f"{result['bytes'] / 2**20:.0f} MiB, {lines or 0:,} lines, "
                    f"{result['findings']} findings (reference: {result['reference']}).\n")
         out.append("| contender | MB/s | records/s | peak RSS | wasm memory | × DuckDB | × native | result |")
         out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
@@ -235,20 +237,22 @@ def write_results(args, results, info, wasm):
         out.append("")
     out.append("### Targets\n")
     out.extend(targets(results, wasm))
-    out.append(END)
-    splice(RESULTS, "\n".join(out))
+    out.append(end)
+    splice(RESULTS, "\n".join(out), begin, end)
 
 
-BEGIN = "<!-- escu side by side: from here to the end marker, written by benches/run.py -->"
-END = "<!-- end of what benches/run.py writes -->"
+def markers(size):
+    """The comments around the block of one input size in RESULTS.md."""
+    return (f"<!-- {size}: from here to the end marker, written by benches/run.py -->",
+            f"<!-- end of the {size} block -->")
 
 
-def splice(path, block):
-    """Puts `block` in place of the last run's, keeping the rest of the file."""
+def splice(path, block, begin, end):
+    """Puts `block` in place of the last run's of its size, keeping the rest of the file."""
     text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
     else:
         title, _, rest = text.partition("\n")
         head, tail = title + "\n\n", "\n\n" + rest.lstrip("\n")
