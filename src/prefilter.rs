@@ -360,14 +360,20 @@ mod blocks {
 
     /// The lanes where a head matches, given the block loaded at offsets 0, 1 and 2.
     #[inline(always)]
-    fn head_mask<V: Lanes>(heads: &[[V; 3]; GROUP], raw: &[V; 3]) -> u16 {
+    fn head_mask<V: Lanes, const N: usize>(heads: &[[V; 3]; N], raw: &[V; 3]) -> u16 {
+        head_lanes(heads, raw).mask()
+    }
+
+    /// [`head_mask`] as a vector: all ones in the lanes where a head matches.
+    #[inline(always)]
+    fn head_lanes<V: Lanes, const N: usize>(heads: &[[V; 3]; N], raw: &[V; 3]) -> V {
         let case = V::splat(fold(0));
         let at = raw.map(|v| v.or(case));
         let mut any = V::splat(0);
         for [a, b, c] in heads {
             any = any.or(at[0].eq(*a).and(at[1].eq(*b)).and(at[2].eq(*c)));
         }
-        any.mask()
+        any
     }
 
     /// [`super::Prefilter::skippable`] over blocks, for a line start at `bytes[0]`
@@ -379,10 +385,21 @@ mod blocks {
         mode: Mode,
         verify: &mut dyn FnMut(usize) -> bool,
     ) -> (usize, u64) {
-        if heads.is_empty() || heads.len() > GROUP {
-            return (0, 0);
+        match heads.len() {
+            1..=6 => skippable_with::<V, 6>(heads, bytes, mode, verify),
+            7..=GROUP => skippable_with::<V, GROUP>(heads, bytes, mode, verify),
+            _ => (0, 0),
         }
-        let splats: [[V; 3]; GROUP] =
+    }
+
+    /// [`skippable`] comparing `N` heads per block (the last repeated to fill them).
+    fn skippable_with<V: Lanes, const N: usize>(
+        heads: &[[u8; 3]],
+        bytes: &[u8],
+        mode: Mode,
+        verify: &mut dyn FnMut(usize) -> bool,
+    ) -> (usize, u64) {
+        let splats: [[V; 3]; N] =
             std::array::from_fn(|i| heads[i.min(heads.len() - 1)].map(V::splat));
         let mut passed = Passed::default();
         let mut tail = [0u8; BLOCK + 2];
@@ -397,20 +414,22 @@ mod blocks {
                 &tail[..]
             };
             let raw = [0, 1, 2].map(|i| V::load(block, i));
-            let heads = head_mask(&splats, &raw) & lanes_below(left);
+            let heads = head_lanes(&splats, &raw);
             let ends = raw[1].eq(V::splat(b'\n'));
+            let bad_ends = ends.and(bad_ends(mode, &raw));
+            let bad_starts = ends.and(bad_starts(mode, &raw));
             let inside = lanes_below(left - 1);
-            let lanes = [
-                ends.mask() & inside,
-                ends.and(bad_ends(mode, &raw)).mask() & inside,
-                ends.and(bad_starts(mode, &raw)).mask() & inside,
-            ];
-            let ends = lanes[0];
-            if let Some(cut) = stop(heads, lanes, start, passed.line_start, verify) {
-                let lanes = lanes_below(cut.saturating_sub(start + 1));
-                return (cut, passed.count + u64::from((ends & lanes).count_ones()));
+            let end_mask = ends.mask() & inside;
+            let alarm = heads.or(bad_ends).or(bad_starts).mask() & lanes_below(left);
+            if alarm != 0 {
+                let lanes = [end_mask, bad_ends.mask() & inside, bad_starts.mask() & inside];
+                let head_mask = heads.mask() & lanes_below(left);
+                if let Some(cut) = stop(head_mask, lanes, start, passed.line_start, verify) {
+                    let before_cut = lanes_below(cut.saturating_sub(start + 1));
+                    return (cut, passed.count + u64::from((end_mask & before_cut).count_ones()));
+                }
             }
-            passed.block(start, ends);
+            passed.block(start, end_mask);
             start += BLOCK;
         }
         (passed.line_start, passed.count)
