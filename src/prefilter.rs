@@ -422,11 +422,18 @@ mod blocks {
             let end_mask = ends.mask() & inside;
             let alarm = heads.or(bad_ends).or(bad_starts).mask() & lanes_below(left);
             if alarm != 0 {
-                let lanes = [end_mask, bad_ends.mask() & inside, bad_starts.mask() & inside];
+                let lanes = [
+                    end_mask,
+                    bad_ends.mask() & inside,
+                    bad_starts.mask() & inside,
+                ];
                 let head_mask = heads.mask() & lanes_below(left);
                 if let Some(cut) = stop(head_mask, lanes, start, passed.line_start, verify) {
                     let before_cut = lanes_below(cut.saturating_sub(start + 1));
-                    return (cut, passed.count + u64::from((end_mask & before_cut).count_ones()));
+                    return (
+                        cut,
+                        passed.count + u64::from((end_mask & before_cut).count_ones()),
+                    );
                 }
             }
             passed.block(start, end_mask);
