@@ -138,7 +138,9 @@ impl Prefilter {
     /// SMB port or name, all of the kind `mode` says: their length in bytes and their
     /// count. The lines stop before the first line that may hold one, or that is not
     /// of that kind (a `#` header, a line that starts with a space or JSON structure,
-    /// a non-JSON line among JSON lines), or at the last `\n`.
+    /// a non-JSON line among JSON lines), or that holds a NUL byte or a carriage
+    /// return not followed by `\n` (which the reader may treat specially), or at the
+    /// last `\n`.
     ///
     /// ```
     /// use smb_egress::prefilter::{Mode, Prefilter};
@@ -179,7 +181,8 @@ impl Prefilter {
                 Mode::Json => json_line,
                 _ => starts_plain(line, mode),
             };
-            if !kind_fits || self.test(line, mode == Mode::Rows) {
+            let odd = line.contains(&0) || line.iter().rev().skip(1).any(|&b| b == b'\r');
+            if !kind_fits || odd || self.test(line, mode == Mode::Rows) {
                 break;
             }
             len += end + 1;
@@ -415,20 +418,21 @@ mod blocks {
             };
             let raw = [0, 1, 2].map(|i| V::load(block, i));
             let heads = head_lanes(&splats, &raw);
+            let odd = odd_bytes(&raw);
             let ends = raw[1].eq(V::splat(b'\n'));
             let bad_ends = ends.and(bad_ends(mode, &raw));
             let bad_starts = ends.and(bad_starts(mode, &raw));
             let inside = lanes_below(left - 1);
             let end_mask = ends.mask() & inside;
-            let alarm = heads.or(bad_ends).or(bad_starts).mask() & lanes_below(left);
+            let alarm = heads.or(odd).or(bad_ends).or(bad_starts).mask() & lanes_below(left);
             if alarm != 0 {
                 let lanes = [
                     end_mask,
                     bad_ends.mask() & inside,
                     bad_starts.mask() & inside,
                 ];
-                let head_mask = heads.mask() & lanes_below(left);
-                if let Some(cut) = stop(head_mask, lanes, start, passed.line_start, verify) {
+                let at = [heads.mask(), odd.mask()].map(|m| m & lanes_below(left));
+                if let Some(cut) = stop(at, lanes, start, passed.line_start, verify) {
                     let before_cut = lanes_below(cut.saturating_sub(start + 1));
                     return (
                         cut,
@@ -477,13 +481,23 @@ mod blocks {
         }
     }
 
+    /// Bytes (at offset 0) the reader treats specially and that make their line worth
+    /// reading one at a time: a NUL, and a carriage return not followed by `\n`.
+    #[inline(always)]
+    fn odd_bytes<V: Lanes>(raw: &[V; 3]) -> V {
+        let lone_cr = raw[0]
+            .eq(V::splat(b'\r'))
+            .andnot(raw[1].eq(V::splat(b'\n')));
+        lone_cr.or(raw[0].eq(V::splat(0)))
+    }
+
     /// Where passing over must stop in the block at `start`, if it must: the start of
-    /// the first line that holds a whole pattern or ends badly, or the start of the
-    /// line after the first bad line start, whichever comes first. `ends`, `bad_ends`
-    /// and `bad_starts` have a lane per byte at offset 1 to 16; `heads` per byte at
-    /// offset 0 to 15.
+    /// the first line that holds a whole pattern or an odd byte or ends badly, or the
+    /// start of the line after the first bad line start, whichever comes first.
+    /// `ends`, `bad_ends` and `bad_starts` have a lane per byte at offset 1 to 16;
+    /// `heads` and `odd` per byte at offset 0 to 15.
     fn stop(
-        mut heads: u16,
+        [mut heads, odd]: [u16; 2],
         [ends, bad_ends, bad_starts]: [u16; 3],
         start: usize,
         line_start: usize,
@@ -494,7 +508,8 @@ mod blocks {
             0 => line_start,
             before => start + 1 + last_lane(before) + 1,
         };
-        let bad_end = first(bad_ends);
+        let odd = (odd != 0).then(|| start + odd.trailing_zeros() as usize);
+        let bad_end = first(bad_ends).into_iter().chain(odd).min();
         let bad_start = first(bad_starts);
         let limit = bad_end
             .into_iter()
@@ -714,7 +729,7 @@ mod tests {
     /// names, and filler.
     #[test]
     fn skippable_blocks_agree_with_lines() {
-        let pieces: [&[u8]; 16] = [
+        let pieces: [&[u8]; 18] = [
             b"\n",
             b"\n",
             b"{",
@@ -731,6 +746,8 @@ mod tests {
             b"12",
             b"\xC3\xA9",
             b"\r\n",
+            b"\r",
+            b"\0",
         ];
         let p = Prefilter::new(&[139, 445]);
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
@@ -748,7 +765,7 @@ mod tests {
                 let piece = if weights < 60 {
                     b"abcdefgh01"
                 } else {
-                    pieces[(next() % 16) as usize]
+                    pieces[(next() % 18) as usize]
                 };
                 text.extend_from_slice(piece);
             }
