@@ -30,6 +30,7 @@
 //! | [`analyzer`] | the [`Analyzer`] that ties them together, with snapshots |
 //! | [`time`] | timestamp reading and formatting |
 //! | `wasm` (feature `wasm`) | the JS binding of the npm package |
+//! | `fluentbit` (feature `fluentbit`) | the Fluent Bit `filter_wasm` module (docs/fluent-bit.md) |
 //!
 //! # Example
 //!
