@@ -43,16 +43,21 @@ export class Analyzer {
 
   /**
    * An analyzer for `options`. `settings.records` turns on the records view
-   * (`takeRecords`); `settings.currentYear` is the year of syslog dates written without
-   * one when `options.year` is not given (the current UTC year by default).
+   * (`takeRecords`); `settings.verdicts`, a number, turns on the verdicts view
+   * (`takeVerdicts`) keeping at most that many lines between two takes;
+   * `settings.currentYear` is the year of syslog dates written without one when
+   * `options.year` is not given (the current UTC year by default).
    */
   static create(options = {}, settings = {}) {
-    const { records = false, currentYear = new Date().getUTCFullYear() } = settings;
+    const { records = false, verdicts, currentYear = new Date().getUTCFullYear() } = settings;
     const json = optionsJson(options);
     const inner = call((b) => new b.WasmAnalyzer(json, currentYear));
     const analyzer = new Analyzer(CREATE, inner);
     if (records) {
       analyzer.#call((a) => a.collectRecords(true));
+    }
+    if (verdicts !== undefined) {
+      analyzer.#call((a) => a.collectVerdicts(verdictCap(verdicts)));
     }
     return analyzer;
   }
@@ -140,6 +145,21 @@ export class Analyzer {
     return this.#call((a) => a.takeRecords());
   }
 
+  /**
+   * The verdicts since the last call, one JSON object a line: every record that either
+   * profile takes as SMB, with `_time`, `src_ip`, `dest_ip`, `dest`, `dest_port`,
+   * `transport`, `action`, and this profile's `verdict` (`finding`, `excluded` with the
+   * exclusion as `reason`, or `not_candidate`).
+   */
+  takeVerdicts() {
+    return this.#call((a) => a.takeVerdicts());
+  }
+
+  /** How many verdicts the cap held back since the view was turned on. */
+  verdictsDropped() {
+    return this.#call((a) => a.verdictsDropped());
+  }
+
   /** Ends the current input and gives the mergeable state as bytes. */
   snapshot() {
     return this.#call((a) => a.snapshot());
@@ -153,6 +173,16 @@ export class Analyzer {
     const text = this.#call((a) => a.finish(checkOutput(output)));
     return output === "object" ? JSON.parse(text) : text;
   }
+}
+
+function verdictCap(cap) {
+  if (!Number.isInteger(cap) || cap < 0 || cap > 0xffffffff) {
+    throw new SmbEgressError(
+      "bad_option",
+      `settings.verdicts: expected a whole number of lines, found ${JSON.stringify(cap)}`,
+    );
+  }
+  return cap;
 }
 
 function checkOutput(output) {

@@ -247,6 +247,31 @@ describe("Analyzer", () => {
     assert.ok(records.every((r) => "src_ip" in r && "dest_port" in r));
   });
 
+  it("gives each SMB record's verdict when asked, under a cap", () => {
+    const analyzer = Analyzer.create({}, { verdicts: 1_000_000 });
+    analyzer.push(sample);
+    const report = Analyzer.merge([analyzer.snapshot()]).finish();
+    const lines = analyzer
+      .takeVerdicts()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const findings = lines.filter((l) => l.verdict === "finding");
+    assert.equal(findings.length, report.stats.finding_records);
+    const reasons = {};
+    for (const { reason } of lines.filter((l) => l.verdict === "excluded")) {
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+    }
+    assert.deepEqual(reasons, report.stats.excluded);
+    assert.equal(analyzer.verdictsDropped(), 0);
+
+    const capped = Analyzer.create({}, { verdicts: 3 });
+    capped.push(sample);
+    assert.equal(capped.takeVerdicts().trim().split("\n").length, 3);
+    assert.ok(capped.verdictsDropped() > 0);
+    assert.throws(() => Analyzer.create({}, { verdicts: -1 }), { code: "bad_option" });
+  });
+
   it("refuses calls after finish", () => {
     const analyzer = Analyzer.create();
     analyzer.finish();
