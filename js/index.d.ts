@@ -143,6 +143,15 @@ export function analyzeStream(
   run: RunSettings<TextOutput>,
 ): Promise<string>;
 
+/**
+ * The plain bytes of any input `analyze` reads, gzip decompressed: the reading `analyze`
+ * does, for a caller that feeds one input to several analyzers with `push`.
+ */
+export function inputChunks(
+  input: Input,
+  run?: Pick<RunSettings, "onProgress" | "signal" | "total">,
+): AsyncGenerator<Uint8Array, void, undefined>;
+
 /** Settings of an analyzer beside its options. */
 export interface AnalyzerSettings {
   /** Keep the normalized records for `takeRecords`. */

@@ -124,19 +124,9 @@ export class Analyzer {
     if (!isStream(stream)) {
       throw badInput(stream);
     }
-    let bytes = 0;
-    const counted = (async function* () {
-      for await (const chunk of streamChunks(stream, signal)) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    })();
-    for await (const chunk of maybeGunzip(counted)) {
-      signal?.throwIfAborted();
+    for await (const chunk of plainChunks(stream, { onProgress, signal, total })) {
       this.#pushBytes(chunk);
-      await onProgress?.({ bytes, total });
     }
-    signal?.throwIfAborted();
     return this;
   }
 
@@ -211,22 +201,59 @@ export async function analyze(input, options = {}, run = {}) {
   if (isStream(input)) {
     return analyzeStream(input, options, run);
   }
-  let source;
-  let total;
-  if (typeof input === "string") {
-    source = stringPieces(input);
-  } else if (isBlob(input)) {
-    source = input.stream();
-    total = input.size;
-  } else if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
-    const bytes = toBytes(input);
-    source = bytePieces(bytes);
-    total = bytes.length;
-  } else {
-    throw badInput(input);
-  }
+  const { source, total } = sourceOf(input);
   const name = run.name ?? (typeof input?.name === "string" ? input.name : undefined);
-  return runOver(toAsync(source), options, { total, ...run, name });
+  return runOver(source, options, { total, ...run, name });
+}
+
+/** A stream over any input `analyze` reads, and its size when known. */
+function sourceOf(input) {
+  if (isStream(input)) {
+    return { source: input, total: undefined };
+  }
+  if (typeof input === "string") {
+    return { source: toAsync(stringPieces(input)), total: undefined };
+  }
+  if (isBlob(input)) {
+    return { source: input.stream(), total: input.size };
+  }
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    const bytes = toBytes(input);
+    return { source: toAsync(bytePieces(bytes)), total: bytes.length };
+  }
+  throw badInput(input);
+}
+
+/**
+ * The plain bytes of a stream, gzip decompressed, checking `signal` and calling
+ * `onProgress({ bytes, total })` with the bytes read from the stream after each chunk
+ * was taken (a promise it returns is awaited).
+ */
+async function* plainChunks(stream, { onProgress, signal, total }) {
+  let bytes = 0;
+  const counted = (async function* () {
+    for await (const chunk of streamChunks(stream, signal)) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  })();
+  for await (const chunk of maybeGunzip(counted)) {
+    signal?.throwIfAborted();
+    yield chunk;
+    await onProgress?.({ bytes, total });
+  }
+  signal?.throwIfAborted();
+}
+
+/**
+ * The plain bytes of any input `analyze` reads, gzip decompressed, as an async sequence
+ * of Uint8Array: the reading `analyze` does, for a caller that feeds one input to
+ * several analyzers with `push`. `run.onProgress({ bytes, total })` reports the bytes
+ * read from the input as given, after each chunk; `run.signal` stops the reading.
+ */
+export function inputChunks(input, run = {}) {
+  const { source, total } = sourceOf(input);
+  return plainChunks(source, { total, ...run });
 }
 
 /**
