@@ -3,13 +3,12 @@
 // the page through `el` (lib/dom.js) as text.
 
 import { el, replace } from "./lib/dom.js";
-import { bytes, count, duration } from "./lib/format.js";
+import { bytes, count, duration, time } from "./lib/format.js";
 import { toOptions } from "./lib/settings.js";
 import { destinationsTable, findingsTable } from "./lib/table.js";
 import { drawTimeline } from "./lib/timeline.js";
 import { explain } from "./lib/explain.js";
 import { capNotes, comparisonView, statsView } from "./lib/views.js";
-import { time } from "./lib/format.js";
 
 const $ = (id) => document.getElementById(id);
 

@@ -24,11 +24,6 @@ export function toOptions(values) {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
 
-/** The other profile's options: the same settings under the other profile. */
-export function otherProfile(options) {
-  return { ...options, profile: options.profile === "escu" ? "default" : "escu" };
-}
-
 function blank(value) {
   return value === undefined || value === null || String(value).trim() === "";
 }

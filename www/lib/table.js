@@ -60,7 +60,7 @@ function compareCells(a, b, column) {
  */
 export function findingsTable(container, { findings, profile, detail }) {
   const columns = COLUMNS[profile];
-  const state = { text: "", sort: null, open: new Set() };
+  const state = { text: "", sort: null, open: new Set(), focus: null };
   const filter = el("input", {
     type: "search",
     id: "filter",
@@ -145,6 +145,7 @@ function rowsOf(finding, columns, state, detail, draw) {
     columns.map((c) => el("td", { className: `${kind(c)} col-${c}` }, cellText(finding[c]))),
   );
   const toggle = () => {
+    state.focus = finding.src_ip;
     if (isOpen) {
       state.open.delete(finding.src_ip);
     } else {

@@ -128,6 +128,28 @@ describe("the browser demo", { skip, timeout: 300_000 }, () => {
     await page.close();
   });
 
+  it("takes files dropped on it, and names a setting it cannot use", async () => {
+    const { page } = await openDemo(env);
+    await settle(page, {});
+    const text = readFileSync(SAMPLE, "utf8");
+    const dropped = await page.evaluateHandle((content) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([content], "office-network.log", { type: "text/plain" }));
+      return transfer;
+    }, text);
+    await page.dispatchEvent("#drop", "drop", { dataTransfer: dropped });
+    assert.equal(await finished(page), "done");
+    const expected = await cliReport([SAMPLE]);
+    assert.deepEqual(await tableCells(page), expected.findings.map(row("default")));
+    assert.match(await page.textContent("#file-list"), /office-network\.log/);
+
+    await settle(page, { internal: "10.0.0.0/33" });
+    await page.click("#run");
+    assert.equal(await finished(page), "error");
+    assert.match(await page.textContent("#error"), /10\.0\.0\.0\/33/);
+    await page.close();
+  });
+
   it("reads gzip, and compares the profiles source by source", async () => {
     const { page } = await openDemo(env);
     const gz = join(dir, "office-network.log.gz");

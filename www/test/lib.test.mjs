@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 
 import { explain } from "../lib/explain.js";
 import { bytes, duration, offsetSeconds, time } from "../lib/format.js";
-import { otherProfile, toOptions } from "../lib/settings.js";
+import { toOptions } from "../lib/settings.js";
 import { MAX_ROWS, cellText, visibleRows } from "../lib/table.js";
 import { MAX_BUCKETS, MAX_SOURCES, Timeline } from "../lib/timeline.js";
 import {
@@ -52,8 +52,6 @@ describe("settings", () => {
     for (const [values, options] of cases) {
       assert.deepEqual(toOptions(values), options);
     }
-    assert.equal(otherProfile({ profile: "escu", tz: "+01:00" }).profile, "default");
-    assert.equal(otherProfile({}).profile, "escu");
   });
 });
 
