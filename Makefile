@@ -30,7 +30,7 @@ WASM_TEST := cargo test --target $(WASM_TARGET) --features wasm --test wasm
 demo: build
 	node js/cli.mjs --output table samples/office-network.log
 
-test: build setup-browser lint test-rust test-wasm test-js test-fluentbit
+test: build setup-browser lint test-rust test-wasm test-js test-fluentbit test-www
 
 build: $(PKG) $(NODE_DEPS)
 
@@ -70,6 +70,7 @@ lint: $(NODE_DEPS)
 	cargo clippy --lib --target $(WASM_TARGET) --features wasm -- -D warnings
 	cd js && npx prettier --check .
 	cd js && npx tsc -p tsconfig.json
+	cd www && ../js/node_modules/.bin/prettier --check .
 
 test-rust:
 	cargo test
@@ -119,3 +120,28 @@ test-fluentbit: $(FLUENTBIT_WASM)
 
 bench-fluentbit: $(FLUENTBIT_WASM)
 	node benches/fluentbit.mjs
+
+# --- browser demo ---------------------------------------------------------------------
+#
+#   make serve      the demo page on http://127.0.0.1:8000/www/ (PORT=0 picks a free port)
+#   make test-www   the page's modules in Node, then the page in headless Chromium
+#
+# www/serve.mjs serves www/ and the package's files (js/index.js, js/lib/, js/pkg/) with
+# the page's Content-Security-Policy as a header. The page imports ../js/index.js, so
+# any static server at the repository's root serves it too. playwright-core, for the
+# tests, is www/'s own development dependency.
+
+WWW_DEPS := www/node_modules/.package-lock.json
+PORT ?= 8000
+
+.PHONY: serve test-www
+
+serve: build
+	node www/serve.mjs --port $(PORT)
+
+$(WWW_DEPS): www/package.json www/package-lock.json
+	cd www && npm ci --no-audit --no-fund
+	@touch $@
+
+test-www: build $(WWW_DEPS) setup-browser
+	cd www && node --test test/*.test.mjs

@@ -18,6 +18,7 @@ use crate::prefilter::Prefilter;
 use crate::reader::{Assembled, JsonAssembler, Line, LineReader};
 use crate::record::Record;
 use crate::report::{Report, Stats};
+use crate::verdicts::VerdictLog;
 
 /// The name of an input that was not named.
 pub const UNNAMED_INPUT: &str = "-";
@@ -48,6 +49,7 @@ pub struct Analyzer {
     stats: Stats,
     scratch: Vec<Record>,
     records_out: Option<String>,
+    verdicts: Option<VerdictLog>,
     prefilter: Prefilter,
 }
 
@@ -76,6 +78,7 @@ impl Analyzer {
             stats: Stats::default(),
             scratch: Vec::new(),
             records_out: None,
+            verdicts: None,
             prefilter: Prefilter::new(&config.ports),
             config,
         }
@@ -133,6 +136,26 @@ impl Analyzer {
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
+    }
+
+    /// Asks for the verdicts view (see [`crate::verdicts`]): every record that either
+    /// profile takes as SMB, with this profile's verdict, kept until
+    /// [`Analyzer::take_verdicts`], at most `cap` lines at a time; `None` turns it off.
+    pub fn collect_verdicts(&mut self, cap: Option<usize>) {
+        self.verdicts = cap.map(VerdictLog::new);
+    }
+
+    /// The verdicts kept since the last call, one JSON object a line.
+    pub fn take_verdicts(&mut self) -> String {
+        self.verdicts
+            .as_mut()
+            .map(VerdictLog::take)
+            .unwrap_or_default()
+    }
+
+    /// How many verdicts the view's cap held back since it was turned on.
+    pub fn verdicts_dropped(&self) -> u64 {
+        self.verdicts.as_ref().map_or(0, VerdictLog::dropped)
     }
 
     /// Feeds a chunk of the current input.
@@ -276,7 +299,11 @@ impl Analyzer {
     }
 
     fn judge(&mut self, record: &Record) {
-        match judge(record, &self.config) {
+        let verdict = judge(record, &self.config);
+        if let Some(view) = &mut self.verdicts {
+            view.add(record, verdict, &self.config);
+        }
+        match verdict {
             Verdict::NotCandidate => {}
             Verdict::Excluded(why) => {
                 self.stats.candidates += 1;
