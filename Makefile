@@ -102,7 +102,7 @@ fluentbit: $(FLUENTBIT_WASM)
 setup-fluentbit:
 	@rustup target list --installed | grep -qx '$(FLUENTBIT_TARGET)' || \
 	  rustup target add $(FLUENTBIT_TARGET)
-	@python3 -c 'import wasmtime' 2>/dev/null || python3 -m pip install --quiet wasmtime
+	@python3 -c 'import wasmtime' 2>/dev/null || python3 -m pip install --quiet wasmtime==50.0.1
 
 $(FLUENTBIT_WASM): $(RUST_SOURCES) | setup-fluentbit
 	cargo rustc --lib --target $(FLUENTBIT_TARGET) --features fluentbit --profile wasm \
