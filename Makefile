@@ -145,3 +145,17 @@ $(WWW_DEPS): www/package.json www/package-lock.json
 
 test-www: build $(WWW_DEPS) setup-browser
 	cd www && node --test test/*.test.mjs
+
+# Benchmark: seeded generated logs (benches/data/, not in git), every contender on the
+# same files side by side, results in benches/RESULTS.md. `make bench` runs the 100 MiB
+# files; `make bench BENCH_SIZE=1GiB` the large ones.
+BENCH_SIZE ?= 100MiB
+
+.PHONY: bench bench-build
+
+bench-build: build
+	cargo build --release --example bench_native
+	python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install duckdb==2.0.1
+
+bench: bench-build
+	python3 benches/run.py --size $(BENCH_SIZE)

@@ -229,6 +229,9 @@ export function formats(): FormatInfo[];
 /** The version of the detection module. */
 export function version(): string;
 
+/** The size of the module's linear memory in bytes (it grows and never shrinks). */
+export function memoryBytes(): number;
+
 /** Every error the package throws. `code` is stable; see the README. */
 export class SmbEgressError extends Error {
   constructor(code: string, message: string, options?: ErrorOptions);

@@ -290,3 +290,8 @@ export function formats() {
 export function version() {
   return call((b) => b.version());
 }
+
+/** The size of the module's linear memory in bytes (it grows and never shrinks). */
+export function memoryBytes() {
+  return call((b) => b.memoryBytes());
+}

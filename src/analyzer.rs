@@ -14,8 +14,8 @@ use crate::config::Config;
 use crate::error::ConfigError;
 use crate::filter::{Verdict, judge};
 use crate::formats::{Ctx, FileState, Format, SkipReason, parse_line};
-use crate::prefilter::Prefilter;
-use crate::reader::{Assembled, JsonAssembler, Line, LineReader};
+use crate::prefilter::{Mode, Prefilter};
+use crate::reader::{Assembled, JsonAssembler, Line, LineReader, LineSink};
 use crate::record::Record;
 use crate::report::{Report, Stats};
 use crate::verdicts::VerdictLog;
@@ -51,6 +51,9 @@ pub struct Analyzer {
     records_out: Option<String>,
     verdicts: Option<VerdictLog>,
     prefilter: Prefilter,
+    /// Whether the last line read was a one-line JSON object: the lines that follow
+    /// are then passed over as JSON lines.
+    json_lines: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -80,6 +83,7 @@ impl Analyzer {
             records_out: None,
             verdicts: None,
             prefilter: Prefilter::new(&config.ports),
+            json_lines: false,
             config,
         }
     }
@@ -164,7 +168,7 @@ impl Analyzer {
         self.input_bytes += chunk.len() as u64;
         self.stats.bytes += chunk.len() as u64;
         let mut reader = std::mem::replace(&mut self.reader, LineReader::new(0));
-        reader.push(chunk, &mut |n, line| self.on_line(n, line));
+        reader.push_to(chunk, &mut Lines(self));
         self.reader = reader;
     }
 
@@ -196,6 +200,7 @@ impl Analyzer {
 
     fn on_line(&mut self, n: u64, line: Line<'_>) {
         self.stats.lines += 1;
+        self.json_lines = matches!(line, Line::Text([b'{', .., b'}']));
         let text = match line {
             Line::Text(text) => text,
             Line::TooLong { bytes } => {
@@ -263,10 +268,37 @@ impl Analyzer {
 
     /// Whether the line can be passed over unparsed: it holds no SMB port or name, no
     /// records view was asked for, and the file's layout does not need every line.
+    /// Under a Zeek layout, which only `#` lines change, header words of other formats
+    /// do not make a row worth parsing.
     fn can_skip(&self, line: &[u8]) -> bool {
-        self.records_out.is_none()
-            && !self.file.needs_every_line()
-            && !self.prefilter.may_hold_smb(line)
+        if self.records_out.is_some() || self.file.needs_every_line() {
+            return false;
+        }
+        match &self.file.zeek {
+            Some(_) => !self.prefilter.may_hold_smb_row(line),
+            None => !self.prefilter.may_hold_smb(line),
+        }
+    }
+
+    /// How many whole lines at the start of `bytes` can be passed over unread, as
+    /// [`Analyzer::can_skip`] would pass each of them; they count as lines and as
+    /// prefiltered lines.
+    fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
+        if self.records_out.is_some() || self.json.is_active() || self.file.needs_every_line() {
+            return (0, 0);
+        }
+        let mode = match &self.file.zeek {
+            Some(_) => Mode::Rows,
+            None if self.json_lines => Mode::Json,
+            None => Mode::Text,
+        };
+        // Lines longer than the cap are reported as such, so only lines shorter than
+        // the cap are passed over: those that fit in a window of the cap's size.
+        let window = &bytes[..bytes.len().min(self.config.max_line_bytes)];
+        let (len, lines) = self.prefilter.skippable(window, mode);
+        self.stats.lines += lines;
+        self.stats.prefiltered_lines += lines;
+        (len, lines)
     }
 
     fn skip(&mut self, n: u64, reason: SkipReason, detail: &str) {
@@ -376,6 +408,19 @@ impl Analyzer {
         let mut analyzer = Analyzer::new(config);
         analyzer.push(input);
         analyzer.finish()
+    }
+}
+
+/// The analyzer as the line reader's sink.
+struct Lines<'a>(&'a mut Analyzer);
+
+impl LineSink for Lines<'_> {
+    fn line(&mut self, n: u64, line: Line<'_>) {
+        self.0.on_line(n, line);
+    }
+
+    fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
+        self.0.skippable(bytes)
     }
 }
 

@@ -192,6 +192,16 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
 
+/// The size of the module's linear memory in bytes: what the detection holds, at its
+/// peak (wasm memory grows and never shrinks).
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return (core::arch::wasm32::memory_size(0) * 65536) as f64;
+    #[cfg(not(target_arch = "wasm32"))]
+    0.0
+}
+
 /// Stops the module with a trap, as a bug would: for the tests that check that the JS
 /// layer turns a trap into an `Error` and starts a fresh instance.
 #[doc(hidden)]
