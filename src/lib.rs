@@ -29,6 +29,7 @@
 //! | [`render`] | JSON, NDJSON, CSV and terminal table output |
 //! | [`analyzer`] | the [`Analyzer`] that ties them together, with snapshots |
 //! | [`time`] | timestamp reading and formatting |
+//! | `wasm` (feature `wasm`) | the JS binding of the npm package |
 //!
 //! # Example
 //!
@@ -67,6 +68,8 @@ pub mod record;
 pub mod render;
 pub mod report;
 pub mod time;
+#[cfg(feature = "wasm")]
+pub mod wasm;
 
 pub use addr::Addr;
 pub use aggregate::Aggregator;

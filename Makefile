@@ -1,0 +1,80 @@
+# smb-egress: build, demo and tests.
+#
+#   make demo    set up, build, and run the CLI on the bundled sample
+#   make test    set up, build, and run every test of every layer
+#   make build   the wasm module and the npm package in js/
+#
+# Set-up installs only what is missing: the wasm32 rustup target, wasm-bindgen-cli of
+# the version Cargo.toml pins, the npm dependencies, and (for `make test`) Chromium
+# with its driver. A second `make build` does no work.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+WASM_TARGET := wasm32-unknown-unknown
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
+WASM_RAW := target/$(WASM_TARGET)/wasm/smb_egress.wasm
+PKG := js/pkg/smb_egress_bg.wasm
+NODE_DEPS := js/node_modules/.package-lock.json
+RUST_SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+
+CHROMEDRIVER ?= /usr/bin/chromedriver
+WASM_TEST := cargo test --target $(WASM_TARGET) --features wasm --test wasm
+
+.PHONY: demo test build setup setup-rust setup-browser lint test-rust test-wasm test-js bench
+
+demo: build
+	node js/cli.mjs --output table samples/office-network.log
+
+test: build setup-browser lint test-rust test-wasm test-js
+
+build: $(PKG) $(NODE_DEPS)
+
+setup: setup-rust $(NODE_DEPS)
+
+# --- set-up ------------------------------------------------------------------------
+
+setup-rust:
+	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
+	    ! command -v wasm-bindgen-test-runner >/dev/null; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (takes a few minutes)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+$(NODE_DEPS): js/package.json js/package-lock.json
+	cd js && npm ci --no-audit --no-fund
+	@touch $@
+
+setup-browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
+
+# --- build -------------------------------------------------------------------------
+
+$(PKG): $(RUST_SOURCES) | setup-rust
+	cargo build --lib --target $(WASM_TARGET) --features wasm --profile wasm
+	wasm-bindgen --target web --experimental-reset-state-function --out-dir js/pkg $(WASM_RAW)
+
+# --- tests -------------------------------------------------------------------------
+
+lint: $(NODE_DEPS)
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target $(WASM_TARGET) --features wasm -- -D warnings
+	cd js && npx prettier --check .
+
+test-rust:
+	cargo test
+
+test-wasm: setup-rust setup-browser
+	$(WASM_TEST)
+	WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=$(CHROMEDRIVER) $(WASM_TEST)
+
+test-js: build setup-browser
+	cd js && node --test test/*.test.mjs

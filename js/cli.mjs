@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// The `smb-egress` command: reads log files (or standard input), runs the detection and
+// prints the findings. Exit status: 0 after a run, findings or not; 2 for bad usage or
+// configuration; 1 when an input cannot be read.
+
+import fs from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+
+import { Analyzer, SmbEgressError, formats, version } from "./index.js";
+import { analyzeParts, MIN_PART_BYTES, plan } from "./lib/parallel.js";
+import { ProgressBar } from "./lib/progress.js";
+
+const OUTPUTS = ["table", "json", "ndjson", "csv", "records"];
+
+/** Error codes that mean the configuration cannot be used. */
+const CONFIG_CODES = new Set(["bad_option", "bad_cidr", "bad_assets", "bad_allowlist"]);
+
+/** Exit statuses. */
+const EXIT = { ok: 0, unreadable: 1, usage: 2 };
+
+/** A failure that ends the run with an exit status and a one-line reason. */
+class Stop extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function program() {
+  return new Command()
+    .name("smb-egress")
+    .description(
+      "Find internal hosts that open SMB connections (TCP 139/445) to the Internet, from logs.\n" +
+        "Several files are one analysis; no FILE, or -, reads standard input. " +
+        "Gzip-compressed files are decompressed.",
+    )
+    .argument("[FILE...]", "log files to read")
+    .addOption(new Option("--profile <name>", "detection profile").choices(["default", "escu"]))
+    .option("--format <id>", "input format: auto, or a format id (listed below)", "auto")
+    .addOption(
+      new Option("--output <kind>", "table on a terminal, json otherwise").choices(OUTPUTS),
+    )
+    .option("--internal <cidrs>", "internal CIDRs, comma-separated; repeatable", collect)
+    .option("--assets <file>", "Splunk ES asset lookup (CSV) giving categories and internal hosts")
+    .option("--allow <file>", "allowlist of sources, destinations and pairs to leave out")
+    .option("--ports <list>", "SMB ports, comma-separated (default: 139,445)")
+    .option("--include-blocked", "also report blocked attempts")
+    .option("--require-established", "count only connections with a completed handshake")
+    .option("--tz <offset>", "offset of times written without a zone, and of the report (+HH:MM)")
+    .option("--year <yyyy>", "year of syslog dates written without one (default: this year)")
+    .option("--sourcetype <name>", "sourcetype to give every record")
+    .option("--jobs <n>", "worker threads over files or byte ranges of large files", jobs, 1)
+    .version(version(), "--version", "print the version")
+    .helpOption("-h, --help", "print this help")
+    .addHelpText("after", formatsHelp)
+    .exitOverride()
+    .allowExcessArguments(true);
+}
+
+function collect(value, previous = []) {
+  const items = value.split(",").map((item) => item.trim());
+  return previous.concat(items.filter((item) => item.length > 0));
+}
+
+function jobs(value) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new InvalidArgumentError("expected a whole number from 1 to 256");
+  }
+  return n;
+}
+
+function formatsHelp() {
+  const lines = formats().map((f) => `  ${f.id.padEnd(18)} ${f.description}`);
+  return `\nFormats (recognized without --format):\n${lines.join("\n")}\n`;
+}
+
+/** The module's options from the command line, reading the files it names. */
+async function moduleOptions(opts) {
+  const options = {
+    profile: opts.profile,
+    format: opts.format,
+    internal: opts.internal,
+    ports: opts.ports,
+    includeBlocked: opts.includeBlocked ?? false,
+    requireEstablished: opts.requireEstablished ?? false,
+    tz: opts.tz,
+    year: opts.year === undefined ? undefined : yearValue(opts.year),
+    sourcetype: opts.sourcetype,
+    assets: opts.assets === undefined ? undefined : await configFile("--assets", opts.assets),
+    allow: opts.allow === undefined ? undefined : await configFile("--allow", opts.allow),
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
+/** A year as a number when it is one, else as given so the module names it. */
+function yearValue(text) {
+  return /^\d{1,9}$/.test(text) ? Number(text) : text;
+}
+
+async function configFile(flag, path) {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new Stop(EXIT.usage, `${flag} ${path}: ${error.message}`);
+  }
+}
+
+/** Checks that every input can be opened before the run starts. */
+async function checkInputs(paths) {
+  for (const path of paths) {
+    if (path === "-") {
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      throw new Stop(EXIT.unreadable, `cannot read ${path}: ${error.message}`);
+    }
+    if (info.isDirectory()) {
+      throw new Stop(EXIT.unreadable, `cannot read ${path}: it is a directory`);
+    }
+  }
+}
+
+async function totalBytes(paths) {
+  if (paths.includes("-")) {
+    return undefined;
+  }
+  const sizes = await Promise.all(paths.map(async (path) => (await stat(path)).size));
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/** One pass over the inputs on this thread; records are written as they are read. */
+async function analyzeHere(paths, options, settings) {
+  const { records, currentYear, progress, out } = settings;
+  const analyzer = Analyzer.create(options, { records, currentYear });
+  for (const path of paths) {
+    analyzer.beginInput(path);
+    const stream =
+      path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 1 << 20 });
+    let reported = 0;
+    const onProgress = async ({ bytes }) => {
+      progress?.add(bytes - reported);
+      reported = bytes;
+      if (records) {
+        await write(out, analyzer.takeRecords());
+      }
+    };
+    try {
+      await analyzer.pushStream(stream, { onProgress });
+    } catch (error) {
+      throw readFailure(path, error);
+    }
+  }
+  if (records) {
+    analyzer.snapshot();
+    await write(out, analyzer.takeRecords());
+  }
+  return analyzer;
+}
+
+function readFailure(path, error) {
+  if (error instanceof SmbEgressError && error.code !== "unreadable_input") {
+    return error;
+  }
+  const name = path === "-" ? "standard input" : path;
+  return new Stop(EXIT.unreadable, `cannot read ${name}: ${error.message}`);
+}
+
+function write(stream, text) {
+  if (!text) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    stream.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+async function run(argv, io) {
+  const command = program();
+  command.configureOutput({
+    writeOut: (text) => io.out.write(text),
+    writeErr: (text) => io.err.write(text),
+  });
+  command.parse(argv);
+  const opts = command.opts();
+  const paths = command.args.length > 0 ? command.args : ["-"];
+  const output = opts.output ?? (io.out.isTTY ? "table" : "json");
+  const options = await moduleOptions(opts);
+  const currentYear = new Date().getUTCFullYear();
+  Analyzer.create(options, { currentYear });
+  await checkInputs(paths);
+  const progress = io.err.isTTY ? new ProgressBar(io.err, await totalBytes(paths)) : undefined;
+  const records = output === "records";
+  const parallel = opts.jobs > 1 && !records && !paths.includes("-");
+  let analyzer;
+  try {
+    analyzer = parallel
+      ? await analyzeParts(await plan(paths, opts.jobs, minPartBytes()), {
+          jobs: opts.jobs,
+          options,
+          currentYear,
+          onBytes: (n) => progress?.add(n),
+        })
+      : await analyzeHere(paths, options, { records, currentYear, progress, out: io.out });
+  } catch (error) {
+    throw error.path ? readFailure(error.path, error) : error;
+  } finally {
+    progress?.done();
+  }
+  if (!records) {
+    await write(io.out, analyzer.finish({ output }));
+  }
+}
+
+/** The smallest byte range `--jobs` cuts a file into; tests make it small. */
+function minPartBytes() {
+  const n = Number(process.env.SMB_EGRESS_MIN_PART_BYTES);
+  return Number.isInteger(n) && n > 0 ? n : MIN_PART_BYTES;
+}
+
+/**
+ * Runs the command and gives its exit status.
+ *
+ * @param {string[]} argv as in `process.argv`
+ */
+export async function main(argv, io = { out: process.stdout, err: process.stderr }) {
+  try {
+    await run(argv, io);
+    return EXIT.ok;
+  } catch (error) {
+    return failure(error, io.err);
+  }
+}
+
+function failure(error, err) {
+  if (error instanceof CommanderError) {
+    const done = ["commander.helpDisplayed", "commander.version", "commander.help"];
+    return done.includes(error.code) ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof Stop) {
+    err.write(`smb-egress: ${error.message}\n`);
+    return error.status;
+  }
+  if (error instanceof SmbEgressError && CONFIG_CODES.has(error.code)) {
+    err.write(`smb-egress: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error?.code === "EPIPE") {
+    return EXIT.ok;
+  }
+  err.write(`smb-egress: ${error?.message ?? error}\n`);
+  return EXIT.unreadable;
+}
+
+const invoked = process.argv[1] && fs.realpathSync(process.argv[1]);
+if (invoked === fs.realpathSync(new URL(import.meta.url))) {
+  process.exitCode = await main(process.argv);
+}

@@ -1,0 +1,238 @@
+// smb-egress: finds internal hosts that open SMB connections (TCP 139/445) to the
+// Internet, from logs. The detection runs in a wasm module built from the Rust crate;
+// this file is its JS face. See index.d.ts for the documented API.
+
+import { bindings, call, currentGeneration, load, lostState } from "./lib/runtime.js";
+import { SmbEgressError } from "./lib/errors.js";
+import { optionsJson } from "./lib/options.js";
+import {
+  bytePieces,
+  isBlob,
+  isGzip,
+  isStream,
+  maybeGunzip,
+  streamChunks,
+  stringPieces,
+  toBytes,
+} from "./lib/input.js";
+
+export { SmbEgressError };
+
+await load();
+
+/** The report forms `finish` and `analyze` give. */
+const OUTPUTS = ["object", "json", "ndjson", "csv", "table"];
+
+/** Keeps the constructor for `Analyzer.create` and `Analyzer.merge`. */
+const CREATE = Symbol("create");
+
+/** A run of the detection over one or more inputs, fed in chunks. */
+export class Analyzer {
+  #inner;
+  #generation;
+  #atStart = true;
+
+  /** @private Use `Analyzer.create`. */
+  constructor(token, inner) {
+    if (token !== CREATE) {
+      throw new TypeError("use Analyzer.create(options) to make an analyzer");
+    }
+    this.#inner = inner;
+    this.#generation = currentGeneration();
+  }
+
+  /**
+   * An analyzer for `options`. `settings.records` turns on the records view
+   * (`takeRecords`); `settings.currentYear` is the year of syslog dates written without
+   * one when `options.year` is not given (the current UTC year by default).
+   */
+  static create(options = {}, settings = {}) {
+    const { records = false, currentYear = new Date().getUTCFullYear() } = settings;
+    const json = optionsJson(options);
+    const inner = call((b) => new b.WasmAnalyzer(json, currentYear));
+    const analyzer = new Analyzer(CREATE, inner);
+    if (records) {
+      analyzer.#call((a) => a.collectRecords(true));
+    }
+    return analyzer;
+  }
+
+  /**
+   * An analyzer holding the merged state of `snapshots`, which must come from analyzers
+   * with the same options, listed in input order.
+   */
+  static merge(snapshots, options = {}, settings = {}) {
+    const analyzer = Analyzer.create(options, settings);
+    for (const snapshot of snapshots) {
+      const bytes = toBytes(snapshot);
+      analyzer.#call((a) => a.mergeSnapshot(bytes));
+    }
+    return analyzer;
+  }
+
+  #call(fn) {
+    if (this.#generation !== currentGeneration()) {
+      throw lostState();
+    }
+    return call(() => fn(this.#inner));
+  }
+
+  /**
+   * Starts a new input named `name` (a file name; `-` when unnamed). With `header`, the
+   * input is a part of a file that starts mid-file at a line boundary, and `header`
+   * holds the file's leading header lines (Zeek `#fields`, a CSV header).
+   */
+  beginInput(name = "-", { header } = {}) {
+    const bytes = header === undefined ? undefined : toBytes(header);
+    this.#call((a) => a.beginInput(String(name), bytes));
+    this.#atStart = true;
+    return this;
+  }
+
+  /** Feeds a chunk of plain text (a string or bytes) of the current input. */
+  push(chunk) {
+    const bytes = toBytes(chunk);
+    if (this.#atStart && isGzip(bytes)) {
+      throw new SmbEgressError(
+        "compressed_input",
+        "push takes plain text; give gzip input to pushStream, analyze or analyzeStream",
+      );
+    }
+    this.#pushBytes(bytes);
+    return this;
+  }
+
+  #pushBytes(bytes) {
+    if (bytes.length > 0) {
+      this.#atStart = false;
+      this.#call((a) => a.push(bytes));
+    }
+  }
+
+  /**
+   * Feeds a whole stream (Web `ReadableStream`, Node readable, or any async iterable of
+   * strings or bytes) as the current input, decompressing gzip. Resolves when the stream
+   * ends; `onProgress({ bytes, total })` is called after each chunk with the bytes read
+   * from the stream so far (a promise it returns is awaited); `signal` cancels.
+   */
+  async pushStream(stream, { onProgress, signal, total } = {}) {
+    if (!isStream(stream)) {
+      throw badInput(stream);
+    }
+    let bytes = 0;
+    const counted = (async function* () {
+      for await (const chunk of streamChunks(stream, signal)) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    })();
+    for await (const chunk of maybeGunzip(counted)) {
+      signal?.throwIfAborted();
+      this.#pushBytes(chunk);
+      await onProgress?.({ bytes, total });
+    }
+    signal?.throwIfAborted();
+    return this;
+  }
+
+  /** The normalized records read since the last call, one JSON object a line. */
+  takeRecords() {
+    return this.#call((a) => a.takeRecords());
+  }
+
+  /** Ends the current input and gives the mergeable state as bytes. */
+  snapshot() {
+    return this.#call((a) => a.snapshot());
+  }
+
+  /**
+   * Ends the run and gives the report: an object (`output: "object"`, the default), or
+   * text as `json`, `ndjson`, `csv` or `table`.
+   */
+  finish({ output = "object" } = {}) {
+    const text = this.#call((a) => a.finish(checkOutput(output)));
+    return output === "object" ? JSON.parse(text) : text;
+  }
+}
+
+function checkOutput(output) {
+  if (!OUTPUTS.includes(output)) {
+    throw new SmbEgressError(
+      "bad_output",
+      `unknown output ${JSON.stringify(output)}; known: ${OUTPUTS.join(", ")}`,
+    );
+  }
+  return output;
+}
+
+function badInput(input) {
+  const found = input === null ? "null" : typeof input;
+  return new SmbEgressError(
+    "bad_input",
+    `expected a string, bytes, a Blob or a stream, found ${found}`,
+  );
+}
+
+/**
+ * Analyzes a whole input: a string, bytes (Uint8Array, ArrayBuffer, Buffer), a Blob or
+ * File, or a stream. Resolves to the report.
+ */
+export async function analyze(input, options = {}, run = {}) {
+  if (isStream(input)) {
+    return analyzeStream(input, options, run);
+  }
+  let source;
+  let total;
+  if (typeof input === "string") {
+    source = stringPieces(input);
+  } else if (isBlob(input)) {
+    source = input.stream();
+    total = input.size;
+  } else if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    const bytes = toBytes(input);
+    source = bytePieces(bytes);
+    total = bytes.length;
+  } else {
+    throw badInput(input);
+  }
+  const name = run.name ?? (typeof input?.name === "string" ? input.name : undefined);
+  return runOver(toAsync(source), options, { total, ...run, name });
+}
+
+/**
+ * Analyzes a stream (Web `ReadableStream`, Node readable, or any async iterable of
+ * strings or bytes). `run.onProgress({ bytes, total })` reports the bytes read;
+ * `run.signal` cancels, rejecting with the signal's reason.
+ */
+export async function analyzeStream(stream, options = {}, run = {}) {
+  if (!isStream(stream)) {
+    throw badInput(stream);
+  }
+  return runOver(stream, options, run);
+}
+
+async function runOver(stream, options, run) {
+  const { onProgress, signal, total, output = "object", name = "-" } = run;
+  checkOutput(output);
+  const analyzer = Analyzer.create(options);
+  analyzer.beginInput(name);
+  await analyzer.pushStream(stream, { onProgress, signal, total });
+  return analyzer.finish({ output });
+}
+
+async function* toAsync(iterable) {
+  yield* iterable;
+}
+
+/** The supported input formats: `{ id, description, sourcetype }` each. */
+export function formats() {
+  return JSON.parse(call((b) => b.formats()));
+}
+
+/** The version of the detection module (the Rust crate's). */
+export function version() {
+  return call((b) => b.version());
+}
+
+// Referenced so that bundlers keep the binding's module in one piece.
+void bindings;

@@ -1,0 +1,194 @@
+//! Tests of the JS binding (`src/wasm.rs`), run by wasm-bindgen-test-runner in Node
+//! and, with `WASM_BINDGEN_USE_BROWSER=1`, in headless Chromium:
+//!
+//! ```text
+//! cargo test --target wasm32-unknown-unknown --features wasm --test wasm
+//! ```
+
+#![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+
+use serde_json::Value;
+use smb_egress::wasm::{WasmAnalyzer, formats, version};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// A Zeek conn.log line of a workstation reaching an Internet host on port 445.
+const OUTBOUND: &str = concat!(
+    r#"{"ts":1709028000.25,"uid":"C1","id.orig_h":"10.1.2.3","id.orig_p":50312,"#,
+    r#""id.resp_h":"81.169.238.17","id.resp_p":445,"proto":"tcp","conn_state":"SF"}"#,
+    "\n"
+);
+
+/// The same workstation reaching the file server: not a finding.
+const INTERNAL: &str = concat!(
+    r#"{"ts":1709028100.5,"uid":"C2","id.orig_h":"10.1.2.3","id.orig_p":50313,"#,
+    r#""id.resp_h":"10.1.0.20","id.resp_p":445,"proto":"tcp","conn_state":"SF"}"#,
+    "\n"
+);
+
+fn report(analyzer: &mut WasmAnalyzer) -> Value {
+    serde_json::from_str(&analyzer.finish("object").unwrap()).unwrap()
+}
+
+fn analyzer(options: &str) -> WasmAnalyzer {
+    WasmAnalyzer::new(options, 2024).unwrap()
+}
+
+/// The `code` and `message` of a JS error.
+fn code_and_message(error: JsValue) -> (String, String) {
+    let error: js_sys::Error = error.dyn_into().expect("a JS Error");
+    let code = js_sys::Reflect::get(&error, &"code".into()).unwrap();
+    assert_eq!(error.name(), "SmbEgressError");
+    (code.as_string().unwrap(), error.message().into())
+}
+
+#[wasm_bindgen_test]
+fn finds_outbound_smb_and_not_internal_smb() {
+    let mut a = analyzer("{}");
+    a.push(OUTBOUND.as_bytes()).unwrap();
+    a.push(INTERNAL.as_bytes()).unwrap();
+    let report = report(&mut a);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["src_ip"], "10.1.2.3");
+    assert_eq!(findings[0]["dest_ip"][0], "81.169.238.17");
+    assert_eq!(report["stats"]["excluded"]["destination_internal"], 1);
+}
+
+#[wasm_bindgen_test]
+fn renders_every_output() {
+    for (output, needle) in [
+        ("json", "\"findings\""),
+        ("ndjson", "\"src_ip\":\"10.1.2.3\""),
+        ("csv", "src_ip,start_time"),
+        ("table", "10.1.2.3"),
+    ] {
+        let mut a = analyzer(r#"{"profile":"escu"}"#);
+        a.push(OUTBOUND.as_bytes()).unwrap();
+        let text = a.finish(output).unwrap();
+        assert!(text.contains(needle), "{output}: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn option_errors_are_js_errors_with_a_code() {
+    let error = WasmAnalyzer::new(r#"{"prots":[445]}"#, 2024).err().unwrap();
+    let (code, message) = code_and_message(error);
+    assert_eq!(code, "bad_option");
+    assert!(message.contains("prots"), "{message}");
+
+    let error = WasmAnalyzer::new(r#"{"internal":["10.0.0.0/33"]}"#, 2024).err().unwrap();
+    assert!(code_and_message(error).1.contains("10.0.0.0/33"));
+
+    let error = WasmAnalyzer::new("not json", 2024).err().unwrap();
+    assert_eq!(code_and_message(error).0, "bad_option");
+}
+
+#[wasm_bindgen_test]
+fn an_unknown_output_and_a_finished_analyzer_are_errors() {
+    let mut a = analyzer("{}");
+    assert_eq!(code_and_message(a.finish("xml").unwrap_err()).0, "bad_output");
+    a.finish("json").unwrap();
+    assert_eq!(code_and_message(a.push(b"x").unwrap_err()).0, "finished");
+    assert_eq!(code_and_message(a.finish("json").unwrap_err()).0, "finished");
+}
+
+#[wasm_bindgen_test]
+fn merged_snapshots_equal_one_pass() {
+    let input = format!("{OUTBOUND}{INTERNAL}garbage line\n{OUTBOUND}");
+    let mut whole = analyzer("{}");
+    whole.begin_input("a.log", None).unwrap();
+    whole.push(input.as_bytes()).unwrap();
+    let expected = report(&mut whole);
+
+    let cut = OUTBOUND.len() + INTERNAL.len();
+    let mut first = analyzer("{}");
+    first.begin_input("a.log", None).unwrap();
+    first.push(&input.as_bytes()[..cut]).unwrap();
+    let mut second = analyzer("{}");
+    second.begin_input("a.log", Some(Vec::new())).unwrap();
+    second.push(&input.as_bytes()[cut..]).unwrap();
+
+    let mut merged = analyzer("{}");
+    merged.merge_snapshot(&first.snapshot().unwrap()).unwrap();
+    merged.merge_snapshot(&second.snapshot().unwrap()).unwrap();
+    assert_eq!(report(&mut merged), expected);
+}
+
+#[wasm_bindgen_test]
+fn snapshots_of_other_options_or_garbage_are_refused() {
+    let mut escu = analyzer(r#"{"profile":"escu"}"#);
+    let snapshot = escu.snapshot().unwrap();
+    let mut a = analyzer("{}");
+    let (code, _) = code_and_message(a.merge_snapshot(&snapshot).unwrap_err());
+    assert_eq!(code, "bad_snapshot");
+    let (code, _) = code_and_message(a.merge_snapshot(b"\x00\x01garbage").unwrap_err());
+    assert_eq!(code, "bad_snapshot");
+}
+
+#[wasm_bindgen_test]
+fn the_records_view_gives_one_json_object_a_line() {
+    let mut a = analyzer("{}");
+    a.collect_records(true).unwrap();
+    a.push(OUTBOUND.as_bytes()).unwrap();
+    a.push(INTERNAL.as_bytes()).unwrap();
+    let records = a.take_records().unwrap();
+    let lines: Vec<Value> = records
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["dest_ip"], "10.1.0.20");
+}
+
+/// A small deterministic generator, so a failure can be replayed.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[wasm_bindgen_test]
+fn no_input_makes_it_panic() {
+    let mut rng = XorShift(0x5eed_cafe_f00d_0001);
+    let pieces: [&[u8]; 9] = [
+        OUTBOUND.as_bytes(),
+        b"{\"ts\":\"x\",\"id.orig_h\":[],\"id.resp_p\":445}\n",
+        b"<Event><System><EventID>3</EventID></System></Event>\n",
+        b"Mar 12 2024 10:00:00 fw : %ASA-6-302013: Built outbound TCP connection\n",
+        b"#fields\tts\tid.orig_h\n",
+        b"\xff\xfe1\x002\x00\n",
+        b"{\n  \"nested\": {\n",
+        b"\r\n\r\n\t\0\0",
+        b"1,2,3,445,tcp,allow\n",
+    ];
+    for round in 0..40 {
+        let mut a = analyzer(if round % 2 == 0 { "{}" } else { r#"{"profile":"escu"}"# });
+        for _ in 0..60 {
+            let n = rng.next() as usize;
+            let chunk: Vec<u8> = if n % 3 == 0 {
+                (0..n % 200).map(|_| rng.next() as u8).collect()
+            } else {
+                pieces[n % pieces.len()].to_vec()
+            };
+            let cut = (rng.next() as usize) % (chunk.len() + 1);
+            a.push(&chunk[..cut]).unwrap();
+            a.push(&chunk[cut..]).unwrap();
+        }
+        report(&mut a);
+    }
+}
+
+#[wasm_bindgen_test]
+fn lists_formats_and_version() {
+    let list: Vec<Value> = serde_json::from_str(&formats()).unwrap();
+    assert_eq!(list.len(), 20);
+    assert_eq!(list[0]["id"], "zeek-conn");
+    assert_eq!(list[0]["sourcetype"], "bro:conn:json");
+    assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
