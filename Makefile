@@ -25,12 +25,12 @@ RUST_SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 CHROMEDRIVER ?= /usr/bin/chromedriver
 WASM_TEST := cargo test --target $(WASM_TARGET) --features wasm --test wasm
 
-.PHONY: demo test build setup setup-rust setup-browser lint test-rust test-wasm test-js bench
+.PHONY: demo test build setup setup-rust setup-browser lint test-rust test-wasm test-js
 
 demo: build
 	node js/cli.mjs --output table samples/office-network.log
 
-test: build setup-browser lint test-rust test-wasm test-js
+test: build setup-browser lint test-rust test-wasm test-js test-fluentbit
 
 build: $(PKG) $(NODE_DEPS)
 
@@ -52,6 +52,7 @@ $(NODE_DEPS): js/package.json js/package-lock.json
 
 setup-browser:
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; \
 	fi
 
@@ -68,6 +69,7 @@ lint: $(NODE_DEPS)
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target $(WASM_TARGET) --features wasm -- -D warnings
 	cd js && npx prettier --check .
+	cd js && npx tsc -p tsconfig.json
 
 test-rust:
 	cargo test
@@ -78,3 +80,42 @@ test-wasm: setup-rust setup-browser
 
 test-js: build setup-browser
 	cd js && node --test test/*.test.mjs
+
+# --- Fluent Bit filter ----------------------------------------------------------------
+#
+#   make fluentbit        dist/smb-egress-fluentbit.wasm, for Fluent Bit's filter_wasm
+#   make test-fluentbit   the filter natively, then the module under node:wasi and wasmtime
+#   make bench-fluentbit  records per second of the filter call
+#
+# `cargo rustc --crate-type cdylib` builds the library alone as a module; the link
+# arguments export wasi-libc's malloc and free, which Fluent Bit's runtime then uses to
+# copy records into the module. See docs/fluent-bit.md.
+
+FLUENTBIT_TARGET := wasm32-wasip1
+FLUENTBIT_WASM := dist/smb-egress-fluentbit.wasm
+
+.PHONY: fluentbit setup-fluentbit test-fluentbit bench-fluentbit
+
+fluentbit: $(FLUENTBIT_WASM)
+
+setup-fluentbit:
+	@rustup target list --installed | grep -qx '$(FLUENTBIT_TARGET)' || \
+	  rustup target add $(FLUENTBIT_TARGET)
+	@python3 -c 'import wasmtime' 2>/dev/null || python3 -m pip install --quiet wasmtime
+
+$(FLUENTBIT_WASM): $(RUST_SOURCES) | setup-fluentbit
+	cargo rustc --lib --target $(FLUENTBIT_TARGET) --features fluentbit --profile wasm \
+	  --crate-type cdylib -- -C link-arg=--export=malloc -C link-arg=--export=free
+	mkdir -p dist
+	cp target/$(FLUENTBIT_TARGET)/wasm/smb_egress.wasm $@
+
+test-fluentbit: $(FLUENTBIT_WASM)
+	cargo clippy --all-targets --features fluentbit -- -D warnings
+	cargo clippy --lib --target $(FLUENTBIT_TARGET) --features fluentbit -- -D warnings
+	cargo test --features fluentbit --lib fluentbit
+	cargo test --test fluentbit_expected
+	node --test tests/fluentbit/
+	python3 tests/fluentbit/host_wasmtime.py
+
+bench-fluentbit: $(FLUENTBIT_WASM)
+	node benches/fluentbit.mjs

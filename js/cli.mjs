@@ -194,25 +194,30 @@ async function run(argv, io) {
   Analyzer.create(options, { currentYear });
   await checkInputs(paths);
   const progress = io.err.isTTY ? new ProgressBar(io.err, await totalBytes(paths)) : undefined;
-  const records = output === "records";
-  const parallel = opts.jobs > 1 && !records && !paths.includes("-");
+  const settings = { options, currentYear, progress, output, jobs: opts.jobs, out: io.out };
   let analyzer;
   try {
-    analyzer = parallel
-      ? await analyzeParts(await plan(paths, opts.jobs, minPartBytes()), {
-          jobs: opts.jobs,
-          options,
-          currentYear,
-          onBytes: (n) => progress?.add(n),
-        })
-      : await analyzeHere(paths, options, { records, currentYear, progress, out: io.out });
-  } catch (error) {
-    throw error.path ? readFailure(error.path, error) : error;
+    analyzer = await analyzeInputs(paths, settings);
   } finally {
     progress?.done();
   }
-  if (!records) {
+  if (output !== "records") {
     await write(io.out, analyzer.finish({ output }));
+  }
+}
+
+/** Runs the inputs on worker threads when asked and possible, else on this thread. */
+async function analyzeInputs(paths, { options, currentYear, progress, output, jobs, out }) {
+  const records = output === "records";
+  if (jobs === 1 || records || paths.includes("-")) {
+    return analyzeHere(paths, options, { records, currentYear, progress, out });
+  }
+  const parts = await plan(paths, jobs, minPartBytes());
+  const onBytes = (n) => progress?.add(n);
+  try {
+    return await analyzeParts(parts, { jobs, options, currentYear, onBytes });
+  } catch (error) {
+    throw error.path ? readFailure(error.path, error) : error;
   }
 }
 

@@ -2,7 +2,7 @@
 // Internet, from logs. The detection runs in a wasm module built from the Rust crate;
 // this file is its JS face. See index.d.ts for the documented API.
 
-import { bindings, call, currentGeneration, load, lostState } from "./lib/runtime.js";
+import { call, currentGeneration, load, lostState } from "./lib/runtime.js";
 import { SmbEgressError } from "./lib/errors.js";
 import { optionsJson } from "./lib/options.js";
 import {
@@ -233,6 +233,3 @@ export function formats() {
 export function version() {
   return call((b) => b.version());
 }
-
-// Referenced so that bundlers keep the binding's module in one piece.
-void bindings;

@@ -267,17 +267,7 @@ impl Analyzer {
             self.stats.yearless_dates += 1;
             self.stats.assumed_year = Some(self.config.syslog_year());
         }
-        if let Some(sourcetype) = &self.config.sourcetype {
-            sourcetype.clone_into(&mut record.sourcetype);
-        }
-        let dest = record.dest_ip.as_ref().and_then(|d| d.ip());
-        if let Some(dest) = dest.filter(|_| !self.config.assets.is_empty()) {
-            for category in self.config.assets.categories(dest) {
-                if !record.dest_category.contains(&category) {
-                    record.dest_category.push(category);
-                }
-            }
-        }
+        self.config.enrich(&mut record);
         if let Some(out) = &mut self.records_out {
             out.push_str(&serde_json::to_string(&record).unwrap_or_default());
             out.push('\n');
@@ -360,6 +350,30 @@ impl Analyzer {
         analyzer.push(input);
         analyzer.finish()
     }
+}
+
+/// The length in bytes of the header lines at the start of a file: lines starting with
+/// `#` (Zeek, W3C) and a CSV or flow-log header row. A part of the file that starts
+/// mid-file needs them, given to [`Analyzer::begin_input_part`].
+///
+/// ```
+/// use smb_egress::analyzer::header_len;
+///
+/// let head = b"#separator \\x09\n#fields\tts\tuid\n1709028000.1\tC1\n";
+/// assert_eq!(header_len(head), head.len() - b"1709028000.1\tC1\n".len());
+/// assert_eq!(header_len(b"{\"ts\":1}\n"), 0);
+/// ```
+pub fn header_len(head: &[u8]) -> usize {
+    let mut len = 0;
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_start_matches('\u{feff}').trim_end();
+        if !line.ends_with(b"\n") || !(text.starts_with('#') || is_header_only(text)) {
+            break;
+        }
+        len += line.len();
+    }
+    len
 }
 
 /// Whether a line is a header of a CSV-like layout (read by [`parse_line`] as such).

@@ -12,6 +12,7 @@ use crate::allowlist::Allowlist;
 use crate::error::ConfigError;
 use crate::formats::Format;
 use crate::netset::{AssetTable, IpSet};
+use crate::record::Record;
 use crate::time::parse_offset;
 
 /// Which detection to run.
@@ -341,6 +342,33 @@ impl Config {
     /// The year for syslog dates written without one.
     pub fn syslog_year(&self) -> i32 {
         self.year.unwrap_or(self.current_year)
+    }
+
+    /// Prepares a parsed record for [`crate::judge`]: the user's sourcetype replaces the
+    /// format's, and the asset lookup adds the destination's categories.
+    ///
+    /// ```
+    /// use smb_egress::{Addr, Config, Options, Record};
+    ///
+    /// let assets = "ip,category\n8.8.8.8,internal\n".to_owned();
+    /// let config = Config::new(&Options { assets: Some(assets), ..Options::default() }).unwrap();
+    /// let mut record = Record::new("bro:conn:json");
+    /// record.dest_ip = Some(Addr::parse("8.8.8.8"));
+    /// config.enrich(&mut record);
+    /// assert_eq!(record.dest_category, ["internal"]);
+    /// ```
+    pub fn enrich(&self, record: &mut Record) {
+        if let Some(sourcetype) = &self.sourcetype {
+            sourcetype.clone_into(&mut record.sourcetype);
+        }
+        let dest = record.dest_ip.as_ref().and_then(|d| d.ip());
+        if let Some(dest) = dest.filter(|_| !self.assets.is_empty()) {
+            for category in self.assets.categories(dest) {
+                if !record.dest_category.contains(&category) {
+                    record.dest_category.push(category);
+                }
+            }
+        }
     }
 }
 

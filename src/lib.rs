@@ -30,6 +30,7 @@
 //! | [`analyzer`] | the [`Analyzer`] that ties them together, with snapshots |
 //! | [`time`] | timestamp reading and formatting |
 //! | `wasm` (feature `wasm`) | the JS binding of the npm package |
+//! | `fluentbit` (feature `fluentbit`) | the Fluent Bit `filter_wasm` module (docs/fluent-bit.md) |
 //!
 //! # Example
 //!
@@ -60,6 +61,8 @@ pub mod analyzer;
 pub mod config;
 pub mod error;
 pub mod filter;
+#[cfg(feature = "fluentbit")]
+pub mod fluentbit;
 pub mod formats;
 pub mod netset;
 pub mod prefilter;

@@ -12,7 +12,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::analyzer::Analyzer;
+use crate::analyzer::{Analyzer, header_len};
 use crate::config::{Config, Options};
 use crate::error::ConfigError;
 use crate::formats::Format;
@@ -127,7 +127,9 @@ impl WasmAnalyzer {
         }
         self.inner()?;
         let report = self.inner.take().map(Analyzer::finish);
-        Ok(report.map(|r| render_report(&r, output)).unwrap_or_default())
+        Ok(report
+            .map(|r| render_report(&r, output))
+            .unwrap_or_default())
     }
 }
 
@@ -155,6 +157,13 @@ pub fn formats() -> String {
         })
         .collect();
     serde_json::Value::from(list).to_string()
+}
+
+/// The length in bytes of the header lines at the start of a file (see [`header_len`]):
+/// what a part of the file that starts mid-file needs as its `header`.
+#[wasm_bindgen(js_name = headerLength)]
+pub fn header_length(head: &[u8]) -> usize {
+    header_len(head)
 }
 
 /// The crate's version.

@@ -8,7 +8,7 @@
 #![cfg(all(target_arch = "wasm32", feature = "wasm"))]
 
 use serde_json::Value;
-use smb_egress::wasm::{WasmAnalyzer, formats, version};
+use smb_egress::wasm::{WasmAnalyzer, formats, header_length, version};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -77,7 +77,9 @@ fn option_errors_are_js_errors_with_a_code() {
     assert_eq!(code, "bad_option");
     assert!(message.contains("prots"), "{message}");
 
-    let error = WasmAnalyzer::new(r#"{"internal":["10.0.0.0/33"]}"#, 2024).err().unwrap();
+    let error = WasmAnalyzer::new(r#"{"internal":["10.0.0.0/33"]}"#, 2024)
+        .err()
+        .unwrap();
     assert!(code_and_message(error).1.contains("10.0.0.0/33"));
 
     let error = WasmAnalyzer::new("not json", 2024).err().unwrap();
@@ -87,10 +89,16 @@ fn option_errors_are_js_errors_with_a_code() {
 #[wasm_bindgen_test]
 fn an_unknown_output_and_a_finished_analyzer_are_errors() {
     let mut a = analyzer("{}");
-    assert_eq!(code_and_message(a.finish("xml").unwrap_err()).0, "bad_output");
+    assert_eq!(
+        code_and_message(a.finish("xml").unwrap_err()).0,
+        "bad_output"
+    );
     a.finish("json").unwrap();
     assert_eq!(code_and_message(a.push(b"x").unwrap_err()).0, "finished");
-    assert_eq!(code_and_message(a.finish("json").unwrap_err()).0, "finished");
+    assert_eq!(
+        code_and_message(a.finish("json").unwrap_err()).0,
+        "finished"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -168,7 +176,11 @@ fn no_input_makes_it_panic() {
         b"1,2,3,445,tcp,allow\n",
     ];
     for round in 0..40 {
-        let mut a = analyzer(if round % 2 == 0 { "{}" } else { r#"{"profile":"escu"}"# });
+        let mut a = analyzer(if round % 2 == 0 {
+            "{}"
+        } else {
+            r#"{"profile":"escu"}"#
+        });
         for _ in 0..60 {
             let n = rng.next() as usize;
             let chunk: Vec<u8> = if n % 3 == 0 {
@@ -191,4 +203,14 @@ fn lists_formats_and_version() {
     assert_eq!(list[0]["id"], "zeek-conn");
     assert_eq!(list[0]["sourcetype"], "bro:conn:json");
     assert_eq!(version(), env!("CARGO_PKG_VERSION"));
+}
+
+#[wasm_bindgen_test]
+fn measures_a_files_header_lines() {
+    let head = b"#separator \\x09\n#fields\tts\tuid\n1709028000.1\tC1\n";
+    assert_eq!(
+        header_length(head),
+        head.len() - b"1709028000.1\tC1\n".len()
+    );
+    assert_eq!(header_length(OUTBOUND.as_bytes()), 0);
 }

@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import { Analyzer } from "../index.js";
 import { SmbEgressError } from "./errors.js";
 import { isGzip } from "./input.js";
+import { call } from "./runtime.js";
 
 /** Files smaller than this are not cut into byte ranges. */
 export const MIN_PART_BYTES = 16 << 20;
@@ -90,24 +91,12 @@ async function readAt(file, position, length) {
   return buffer.subarray(0, bytesRead);
 }
 
-/**
- * The file's leading header lines: those starting with `#` (Zeek, W3C), and the line
- * after them, which may be a CSV or VPC Flow Logs header (the module reads it for its
- * layout only when it is one).
- */
+/** The file's leading header lines (Zeek `#fields`, a CSV header), as the module reads them. */
 export function headerLines(head) {
-  let end = 0;
-  for (;;) {
-    const newline = head.indexOf(0x0a, end);
-    if (newline < 0) {
-      return head.subarray(0, end);
-    }
-    const isComment = head[end] === 0x23;
-    end = newline + 1;
-    if (!isComment) {
-      return head.subarray(0, end);
-    }
-  }
+  return head.subarray(
+    0,
+    call((b) => b.headerLength(head)),
+  );
 }
 
 /**

@@ -77,5 +77,3 @@ function restart() {
   bindings.__wbg_reset_state();
   generation += 1;
 }
-
-export { bindings };

@@ -8,14 +8,7 @@ import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 
-import {
-  analyze,
-  analyzeStream,
-  Analyzer,
-  formats,
-  SmbEgressError,
-  version,
-} from "smb-egress";
+import { analyze, analyzeStream, Analyzer, formats, SmbEgressError, version } from "smb-egress";
 import {
   lineCuts,
   randomChunks,
@@ -99,7 +92,10 @@ describe("analyze", () => {
     const ndjson = await analyze(sample, {}, { output: "ndjson" });
     assert.equal(ndjson.trim().split("\n").length, SAMPLE_FINDINGS.length);
     const csv = await analyze(sample, { profile: "escu" }, { output: "csv" });
-    assert.match(csv, /^src_ip,start_time,end_time,action,app,dest_ip,dest_port,sourcetype,count\r\n/);
+    assert.match(
+      csv,
+      /^src_ip,start_time,end_time,action,app,dest_ip,dest_port,sourcetype,count\r\n/,
+    );
     const table = await analyze(sample, {}, { output: "table" });
     assert.match(table, /10\.20\.10\.112/);
     await assert.rejects(analyze(sample, {}, { output: "xml" }), { code: "bad_output" });
@@ -111,7 +107,10 @@ describe("analyze", () => {
     assert.ok(seen.length > 0);
     assert.deepEqual(seen.at(-1), { bytes: sample.length, total: sample.length });
     const bytes = seen.map((p) => p.bytes);
-    assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b));
+    assert.deepEqual(
+      bytes,
+      [...bytes].sort((a, b) => a - b),
+    );
   });
 
   it("stops when its signal aborts", async () => {
@@ -153,7 +152,9 @@ describe("options", () => {
     const custom = await analyze(line(8445), { ports: [8445] });
     assert.equal(custom.findings.length, 1);
     assert.equal((await analyze(line(8445))).findings.length, 0);
-    const allow = await analyze(sample, { allow: "dest 20.150.71.36\npair 10.20.10.0/24 81.169.238.17\n" });
+    const allow = await analyze(sample, {
+      allow: "dest 20.150.71.36\npair 10.20.10.0/24 81.169.238.17\n",
+    });
     assert.deepEqual(
       allow.findings.map((f) => f.src_ip),
       ["10.20.10.112", "fd20:10::5c"],

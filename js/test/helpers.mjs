@@ -56,7 +56,7 @@ export function seeded(name) {
 /** Cuts bytes into chunks of random sizes from 1 to `max`. */
 export function randomChunks(bytes, random, max) {
   const chunks = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const size = 1 + random(max);
     chunks.push(bytes.subarray(at, at + size));
     at += size;

@@ -1,0 +1,218 @@
+// Types of the smb-egress package.
+
+/** Options of a run; every one is optional. Unknown names and bad values throw. */
+export interface Options {
+  /** `default` (the recommended detection) or `escu` (the Splunk search, exactly). */
+  profile?: "default" | "escu";
+  /** A format id from `formats()` to force, or `auto` (the default). */
+  format?: string;
+  /** Internal CIDRs (addresses and `a-b` ranges too), as a list or comma-separated. */
+  internal?: string[] | string;
+  /** The Splunk ES asset lookup as CSV text (`ip` and `category` columns). */
+  assets?: string;
+  /** The allowlist as text: `src CIDR`, `dest CIDR`, `dest-host SUFFIX`, `pair SRC DEST`. */
+  allow?: string;
+  /** The SMB ports; 139 and 445 when not given. */
+  ports?: number[] | string;
+  /** Report blocked attempts too. */
+  includeBlocked?: boolean;
+  /** Count only records that show a completed handshake. */
+  requireEstablished?: boolean;
+  /** The fixed offset (`+02:00`) of times written without a zone, and of the report. */
+  tz?: string;
+  /** The year of syslog dates written without one. */
+  year?: number;
+  /** A sourcetype that replaces every format's own. */
+  sourcetype?: string;
+  /** The cap on distinct sources (100000). */
+  maxSources?: number;
+  /** The cap on distinct values per column of a finding (1000). */
+  maxValues?: number;
+  /** The cap on one line's length in bytes (1 MiB). */
+  maxLineBytes?: number;
+}
+
+/** One destination of a finding (profile `default`). */
+export interface Destination {
+  dest_ip: string;
+  dest_port: string[];
+  count: number;
+  first_time: string | null;
+  last_time: string | null;
+}
+
+/** One internal host and the SMB it sent to the Internet. */
+export interface Finding {
+  src_ip: string;
+  start_time: string | null;
+  end_time: string | null;
+  action: string[];
+  app: string[];
+  dest_ip: string[];
+  dest_port: string[];
+  sourcetype: string[];
+  count: number;
+  /** Profile `default` only, like the fields below. */
+  dest_count?: number;
+  bytes_out?: number | null;
+  bytes_in?: number | null;
+  established?: number;
+  destinations?: Destination[];
+}
+
+/** A skipped line kept as an example. */
+export interface SkipSample {
+  file: string;
+  line: number;
+  reason: string;
+  detail: string;
+}
+
+/** What the run read, skipped and excluded, so an empty result is never a mystery. */
+export interface Stats {
+  bytes: number;
+  lines: number;
+  files: Record<string, { bytes: number; lines: number }>;
+  records: number;
+  formats: Record<string, number>;
+  skipped: Record<string, number>;
+  skipped_samples: SkipSample[];
+  candidates: number;
+  excluded: Record<string, number>;
+  finding_records: number;
+  findings: number;
+  [more: string]: unknown;
+}
+
+/** The result of a run. */
+export interface Report {
+  profile: "default" | "escu";
+  /** The offset of the times shown, `+00:00` unless `tz` was given. */
+  time_offset: string;
+  /** One per source, ordered by `src_ip`. */
+  findings: Finding[];
+  stats: Stats;
+}
+
+/** The report's text forms. */
+export type TextOutput = "json" | "ndjson" | "csv" | "table";
+
+/** How a whole-input run goes. */
+export interface RunSettings<O extends "object" | TextOutput = "object"> {
+  /** The report as an object (default) or as text. */
+  output?: O;
+  /** Called after each chunk with the bytes read so far (of the input as given). */
+  onProgress?: (progress: { bytes: number; total?: number }) => void | Promise<void>;
+  /** Cancels the run; it rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** The expected size, passed on to `onProgress`. */
+  total?: number;
+  /** The input's name in the statistics (`-` by default; a File's own name). */
+  name?: string;
+}
+
+/** Anything `analyzeStream` reads: a Web stream, a Node readable, an async iterable. */
+export type StreamInput =
+  | ReadableStream<Uint8Array | string>
+  | AsyncIterable<Uint8Array | string | ArrayBufferView | ArrayBuffer>;
+
+/** Anything `analyze` reads. Gzip is recognized by its first bytes and decompressed. */
+export type Input = string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob | StreamInput;
+
+/** Analyzes a whole input and resolves to its report. */
+export function analyze(
+  input: Input,
+  options?: Options,
+  run?: RunSettings<"object">,
+): Promise<Report>;
+export function analyze(
+  input: Input,
+  options: Options | undefined,
+  run: RunSettings<TextOutput>,
+): Promise<string>;
+
+/** Analyzes a stream, with progress and cancellation. */
+export function analyzeStream(
+  stream: StreamInput,
+  options?: Options,
+  run?: RunSettings<"object">,
+): Promise<Report>;
+export function analyzeStream(
+  stream: StreamInput,
+  options: Options | undefined,
+  run: RunSettings<TextOutput>,
+): Promise<string>;
+
+/** Settings of an analyzer beside its options. */
+export interface AnalyzerSettings {
+  /** Keep the normalized records for `takeRecords`. */
+  records?: boolean;
+  /** The year of syslog dates without one when `options.year` is absent (this year). */
+  currentYear?: number;
+}
+
+/** A run fed in chunks, whose state can be saved and merged. */
+export class Analyzer {
+  private constructor();
+  /** An analyzer for the options; throws `SmbEgressError` (`bad_option`, …). */
+  static create(options?: Options, settings?: AnalyzerSettings): Analyzer;
+  /** An analyzer holding the merged state of snapshots, listed in input order. */
+  static merge(
+    snapshots: Iterable<Uint8Array | ArrayBuffer>,
+    options?: Options,
+    settings?: AnalyzerSettings,
+  ): Analyzer;
+  /**
+   * Starts a new input. With `header`, the input is a part of a file starting mid-file
+   * at a line boundary, and `header` holds the file's leading header lines.
+   */
+  beginInput(name?: string, part?: { header?: string | Uint8Array }): this;
+  /** Feeds plain text; gzip bytes throw `compressed_input` (use `pushStream`). */
+  push(chunk: string | Uint8Array | ArrayBuffer | ArrayBufferView): this;
+  /** Feeds a whole stream as the current input, decompressing gzip. */
+  pushStream(
+    stream: StreamInput,
+    run?: Pick<RunSettings, "onProgress" | "signal" | "total">,
+  ): Promise<this>;
+  /** The normalized records read since the last call, one JSON object a line. */
+  takeRecords(): string;
+  /** Ends the current input and gives the mergeable state. */
+  snapshot(): Uint8Array;
+  /** Ends the run and gives the report. */
+  finish(settings?: { output?: "object" }): Report;
+  finish(settings: { output: TextOutput }): string;
+}
+
+/** A supported input format. */
+export interface FormatInfo {
+  id: string;
+  description: string;
+  /** The Splunk sourcetype its records get unless they carry their own. */
+  sourcetype: string;
+}
+
+/** The supported input formats. */
+export function formats(): FormatInfo[];
+
+/** The version of the detection module. */
+export function version(): string;
+
+/** Every error the package throws. `code` is stable; see the README. */
+export class SmbEgressError extends Error {
+  constructor(code: string, message: string, options?: ErrorOptions);
+  name: "SmbEgressError";
+  code:
+    | "bad_option"
+    | "bad_cidr"
+    | "bad_assets"
+    | "bad_allowlist"
+    | "bad_snapshot"
+    | "bad_input"
+    | "bad_output"
+    | "compressed_input"
+    | "unreadable_input"
+    | "finished"
+    | "lost_state"
+    | "internal_error"
+    | (string & {});
+}

@@ -1,0 +1,542 @@
+//! The Fluent Bit filter: the detection inside a log pipeline, one record at a time.
+//!
+//! Fluent Bit's `filter_wasm` plugin (JSON event format) hands every record to an
+//! exported function as a JSON object and keeps what the function gives back. A
+//! [`Filter`] does the work of that function with no I/O: it reads the record as a
+//! format of SPEC §5 (or the text line in its `log` or `message` field), judges each
+//! connection in it, and either drops the record or gives it back with the verdict
+//! under one key. The exported functions, and the reading of the configuration file
+//! from the directories Fluent Bit opens to the module, live in the `wasi` submodule,
+//! built for `wasm32-wasip1` only.
+//!
+//! The module is behind the cargo feature `fluentbit`; `make fluentbit` builds the
+//! `.wasm` file.
+//!
+//! ```
+//! use smb_egress::fluentbit::{Filter, Setup};
+//!
+//! let setup = Setup::from_json("{}", &mut |_| Err("no files".into())).unwrap();
+//! let mut filter = Filter::new(Ok(setup));
+//! let dns = r#"{"ts":1709028000.25,"id.orig_h":"10.1.2.3","id.orig_p":50312,
+//!              "id.resp_h":"10.0.0.2","id.resp_p":53,"proto":"udp"}"#;
+//! assert_eq!(filter.process(1_709_028_000, dns), "");
+//! ```
+
+use serde_json::{Map, Value, json};
+
+use crate::addr::{Addr, is_global};
+use crate::config::{Config, Options, Profile};
+use crate::filter::{Verdict, is_default_candidate, is_escu_candidate, judge, names_smb};
+use crate::formats::{Ctx, FileState, Format, Skip, SkipReason, parse_json_value, parse_line};
+use crate::prefilter::Prefilter;
+use crate::record::Record;
+use crate::time::civil_from_days;
+
+/// The name of the configuration file, looked up in the directories of the filter's
+/// `Accessible_Paths`, in their order.
+pub const CONFIG_FILE: &str = "smb-egress.json";
+
+/// The key the verdict goes under unless the configuration names another.
+pub const DEFAULT_KEY: &str = "smb_egress";
+
+/// The ATT&CK techniques that SMB egress serves: forced authentication (T1187) and
+/// file-sharing protocols as a channel (T1071.002).
+pub const MITRE_TECHNIQUES: [&str; 2] = ["T1187", "T1071.002"];
+
+/// The configuration keys that belong to the filter rather than to [`Options`].
+pub const FILTER_KEYS: [&str; 4] = ["mode", "key", "assetsFile", "allowFile"];
+
+/// What the filter does with records that are not findings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Only findings pass, annotated; every other record is dropped.
+    #[default]
+    Findings,
+    /// Every record passes, each annotated with its verdict.
+    Annotate,
+}
+
+/// The filter's configuration: the detection's [`Config`], the mode and the key.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The detection's configuration.
+    pub config: Config,
+    /// What happens to records that are not findings.
+    pub mode: Mode,
+    /// The key the verdict goes under.
+    pub key: String,
+}
+
+impl Setup {
+    /// Reads the configuration file's text: [`Options`] (camelCase names) plus `mode`
+    /// (`findings` or `annotate`), `key`, and `assetsFile` / `allowFile`, files read
+    /// through `read` (relative to the configuration file's directory) in place of the
+    /// inline `assets` / `allow` text.
+    pub fn from_json(
+        text: &str,
+        read: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<Setup, String> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| format!("not a JSON object: {e}"))?;
+        let Value::Object(mut map) = value else {
+            return Err("not a JSON object".into());
+        };
+        let mode = mode(map.remove("mode"))?;
+        let key = key(map.remove("key"))?;
+        read_files(&mut map, read)?;
+        let options = Options::from_value(&Value::Object(map)).map_err(|e| {
+            if e.message.contains("unknown option") {
+                format!("{}; filter keys: {}", e.message, FILTER_KEYS.join(", "))
+            } else {
+                e.message
+            }
+        })?;
+        let config = Config::new(&options).map_err(|e| e.message)?;
+        Ok(Setup { config, mode, key })
+    }
+}
+
+fn mode(value: Option<Value>) -> Result<Mode, String> {
+    match value.as_ref().map(|v| (v, v.as_str())) {
+        None | Some((Value::Null, _)) => Ok(Mode::Findings),
+        Some((_, Some("findings"))) => Ok(Mode::Findings),
+        Some((_, Some("annotate"))) => Ok(Mode::Annotate),
+        Some((other, _)) => Err(format!(
+            "option `mode`: expected findings or annotate, found {other}"
+        )),
+    }
+}
+
+fn key(value: Option<Value>) -> Result<String, String> {
+    match value {
+        None | Some(Value::Null) => Ok(DEFAULT_KEY.to_owned()),
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(other) => Err(format!("option `key`: expected a name, found {other}")),
+    }
+}
+
+/// Replaces `assetsFile` and `allowFile` with the text of the files they name.
+fn read_files(
+    map: &mut Map<String, Value>,
+    read: &mut dyn FnMut(&str) -> Result<String, String>,
+) -> Result<(), String> {
+    for (file_key, text_key) in [("assetsFile", "assets"), ("allowFile", "allow")] {
+        let Some(path) = map.remove(file_key).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        if map.get(text_key).is_some_and(|v| !v.is_null()) {
+            return Err(format!("give `{text_key}` or `{file_key}`, not both"));
+        }
+        let path = path
+            .as_str()
+            .ok_or_else(|| format!("option `{file_key}`: expected a file name, found {path}"))?;
+        let text = read(path).map_err(|e| format!("option `{file_key}`: {e}"))?;
+        map.insert(text_key.to_owned(), Value::String(text));
+    }
+    Ok(())
+}
+
+/// The filter: records in, kept and annotated records out.
+///
+/// The text [`Filter::process`] returns is kept in the filter until the next call, so a
+/// host can read it after the call returns.
+#[derive(Debug)]
+pub struct Filter {
+    setup: Result<Setup, String>,
+    prefilter: Option<Prefilter>,
+    records: Vec<Record>,
+    out: String,
+}
+
+/// The connection that speaks for a record: the first finding, else the first
+/// excluded candidate, else the first connection.
+struct Judged {
+    record: Record,
+    verdict: Verdict,
+    count: usize,
+}
+
+impl Filter {
+    /// A filter for a configuration, or for the error that made the configuration
+    /// unusable (then every record passes unchanged, with the error beside it).
+    pub fn new(setup: Result<Setup, String>) -> Filter {
+        let prefilter = match &setup {
+            Ok(s) if s.mode == Mode::Findings => Some(Prefilter::new(&s.config.ports)),
+            _ => None,
+        };
+        Filter {
+            setup,
+            prefilter,
+            records: Vec::new(),
+            out: String::new(),
+        }
+    }
+
+    /// The configuration, or why there is none.
+    pub fn setup(&self) -> Result<&Setup, &str> {
+        self.setup.as_ref().map_err(String::as_str)
+    }
+
+    /// Filters one record, a JSON object; `time_sec` is the event's time, which gives
+    /// the year of syslog dates written without one. Returns the record to pass on, as
+    /// JSON, or the empty string to drop it.
+    pub fn process(&mut self, time_sec: i64, record: &str) -> &str {
+        release_if_large(&mut self.out);
+        self.out.clear();
+        if let Some(prefilter) = &self.prefilter {
+            // A record with no SMB port or name cannot be a finding: drop it unread.
+            if !prefilter.may_hold_smb(record.as_bytes()) {
+                return "";
+            }
+        }
+        let mut value = match serde_json::from_str::<Value>(record) {
+            Ok(value) if value.is_object() => value,
+            // Fluent Bit only sends objects; anything else goes back untouched.
+            _ => {
+                self.out.push_str(record);
+                return &self.out;
+            }
+        };
+        let (key, annotation) = match &self.setup {
+            Err(error) => (DEFAULT_KEY.to_owned(), json!({ "error": error })),
+            Ok(setup) => match judge_record(setup, time_sec, &value, &mut self.records) {
+                Some(annotation) => (setup.key.clone(), annotation),
+                None => return "",
+            },
+        };
+        match &mut value {
+            Value::Object(map) if map.contains_key(&key) => {
+                map.insert(key, annotation);
+                write_json(&mut self.out, &value);
+            }
+            _ => append_member(&mut self.out, record, &key, &annotation),
+        }
+        &self.out
+    }
+}
+
+/// Writes the record's own text with one member added before its closing brace, so
+/// that its fields pass on exactly as they came (number spellings included).
+fn append_member(out: &mut String, record: &str, key: &str, value: &Value) {
+    let body = record.trim_end();
+    let body = body.strip_suffix('}').unwrap_or(body).trim_end();
+    out.push_str(body);
+    if !body.ends_with('{') {
+        out.push(',');
+    }
+    write_json(out, &Value::from(key));
+    out.push(':');
+    write_json(out, value);
+    out.push('}');
+}
+
+fn write_json(out: &mut String, value: &Value) {
+    // Writing JSON values to a String cannot fail.
+    let _ = serde_json::to_writer(StringWriter(out), value);
+}
+
+/// Buffers kept between calls are let go once a large record has grown them, so that
+/// one huge record does not hold its size for the life of the process.
+pub const KEEP_BUFFER_BYTES: usize = 1 << 20;
+
+fn release_if_large(out: &mut String) {
+    if out.capacity() > KEEP_BUFFER_BYTES {
+        *out = String::new();
+    }
+}
+
+/// The annotation of a record, or `None` when the mode drops it.
+fn judge_record(
+    setup: &Setup,
+    time_sec: i64,
+    value: &Value,
+    records: &mut Vec<Record>,
+) -> Option<Value> {
+    let config = &setup.config;
+    let annotate_all = setup.mode == Mode::Annotate;
+    let year = config.year.unwrap_or_else(|| year_of(time_sec));
+    let mut ctx = Ctx::new(year, config.offset_secs);
+    records.clear();
+    match read_record(value, config.format, &mut ctx, records) {
+        Ok(format) => match best(records, config) {
+            Some(judged) if annotate_all || judged.verdict == Verdict::Finding => {
+                Some(annotate(&judged, format, config))
+            }
+            Some(_) => None,
+            None => annotate_all.then(|| unread(&Skip::not_connection("no connection"))),
+        },
+        Err(skip) => annotate_all.then(|| unread(&skip)),
+    }
+}
+
+/// An `io::Write` over a String, for serde_json, which writes only UTF-8.
+struct StringWriter<'a>(&'a mut String);
+
+impl std::io::Write for StringWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = std::str::from_utf8(buf)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        self.0.push_str(text);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The year of an epoch time, for syslog dates without one; 1970 when unknown.
+fn year_of(time_sec: i64) -> i32 {
+    civil_from_days(time_sec.div_euclid(86_400)).0 as i32
+}
+
+/// Reads a record: as a JSON format, else as the text line of its `log` or `message`.
+fn read_record(
+    value: &Value,
+    forced: Option<Format>,
+    ctx: &mut Ctx,
+    out: &mut Vec<Record>,
+) -> Result<Format, Skip> {
+    let as_json = parse_json_value(value, forced, ctx, out);
+    let line = ["log", "message"]
+        .iter()
+        .find_map(|k| value.get(*k).and_then(Value::as_str));
+    let (Err(json_skip), Some(line)) = (&as_json, line) else {
+        return as_json;
+    };
+    if !out.is_empty() {
+        return as_json;
+    }
+    let line = line.trim_end_matches(['\r', '\n']);
+    match parse_line(line, &mut FileState::default(), forced, ctx, out) {
+        Ok(Some(format)) => Ok(format),
+        Ok(None) => Err(Skip::not_connection("the log line is a header")),
+        Err(_) if json_skip.reason != SkipReason::Unrecognized => as_json,
+        Err(line_skip) => Err(line_skip),
+    }
+}
+
+fn best(records: &mut Vec<Record>, config: &Config) -> Option<Judged> {
+    let count = records.len();
+    let mut chosen: Option<(usize, Verdict)> = None;
+    for (index, record) in records.iter_mut().enumerate() {
+        config.enrich(record);
+        let verdict = judge(record, config);
+        if rank(verdict) > chosen.map_or(0, |(_, v)| rank(v)) {
+            chosen = Some((index, verdict));
+        }
+    }
+    let (index, verdict) = chosen?;
+    Some(Judged {
+        record: records.swap_remove(index),
+        verdict,
+        count,
+    })
+}
+
+fn rank(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::NotCandidate => 1,
+        Verdict::Excluded(_) => 2,
+        Verdict::Finding => 3,
+    }
+}
+
+fn annotate(judged: &Judged, format: Format, config: &Config) -> Value {
+    let record = &judged.record;
+    let mut out = Map::new();
+    let (verdict, reason) = match judged.verdict {
+        Verdict::Finding => ("finding", finding_reason(record, config)),
+        Verdict::Excluded(why) => ("excluded", why.name().to_owned()),
+        Verdict::NotCandidate => ("not_candidate", "not SMB by port, app or log kind".into()),
+    };
+    out.insert("verdict".into(), verdict.into());
+    out.insert("profile".into(), config.profile.name().into());
+    out.insert("reason".into(), reason.into());
+    out.insert("dest_class".into(), dest_class(record, config).into());
+    if judged.verdict != Verdict::NotCandidate {
+        out.insert("mitre".into(), json!(MITRE_TECHNIQUES));
+    }
+    out.insert("format".into(), format.id().into());
+    if judged.count > 1 {
+        out.insert("connections".into(), judged.count.into());
+    }
+    out.insert(
+        "record".into(),
+        serde_json::to_value(record).unwrap_or(Value::Null),
+    );
+    Value::Object(out)
+}
+
+fn unread(skip: &Skip) -> Value {
+    json!({
+        "verdict": "unread",
+        "reason": skip.reason.name(),
+        "detail": skip.detail,
+    })
+}
+
+/// Why a record is SMB egress, in one line: what made it SMB, and where it went.
+fn finding_reason(record: &Record, config: &Config) -> String {
+    let smb = smb_reason(record, config);
+    let src = record.src_ip.as_ref().map_or("-".into(), Addr::to_string);
+    let dest = record.dest_ip.as_ref().map_or("-".into(), Addr::to_string);
+    match config.profile {
+        Profile::Default => format!("{smb} from internal {src} to Internet address {dest}"),
+        Profile::Escu => format!("{smb} from {src} to {dest}, outside the private ranges"),
+    }
+}
+
+fn smb_reason(record: &Record, config: &Config) -> String {
+    let port = config.ports.contains(&record.dest_port);
+    let app = record.app.as_deref().filter(|a| match config.profile {
+        Profile::Default => names_smb(a),
+        Profile::Escu => a.eq_ignore_ascii_case("smb"),
+    });
+    let candidate = match config.profile {
+        Profile::Default => is_default_candidate(record, config),
+        Profile::Escu => is_escu_candidate(record, config),
+    };
+    match (port, app) {
+        _ if !candidate => "SMB".into(),
+        (true, _) => format!("dest_port {}/{}", record.dest_port, record.transport),
+        (false, Some(app)) => format!("app {app}"),
+        (false, None) => format!("SMB log ({})", record.sourcetype),
+    }
+}
+
+/// Where the destination is: `internet`, `internal`, `reserved` (not globally
+/// reachable), `name` (a host name, not an address) or `none`.
+pub fn dest_class(record: &Record, config: &Config) -> &'static str {
+    match &record.dest_ip {
+        None => "none",
+        Some(Addr::Text(_)) => "name",
+        Some(Addr::Ip(ip)) if config.internal.contains(*ip) => "internal",
+        Some(Addr::Ip(ip)) if !is_global(*ip) => "reserved",
+        Some(Addr::Ip(_)) => "internet",
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
+mod wasi;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(config: &str) -> Filter {
+        Filter::new(Setup::from_json(config, &mut |_| Err("no files".into())))
+    }
+
+    #[test]
+    fn setup_reads_filter_keys_and_options() {
+        let mut files = |name: &str| Ok(format!("ip,category\n192.0.2.0/24,internal # {name}\n"));
+        let setup = Setup::from_json(
+            r#"{"mode":"annotate","key":"smb","profile":"escu","assetsFile":"a.csv"}"#,
+            &mut files,
+        );
+        let setup = setup.unwrap();
+        assert_eq!(setup.mode, Mode::Annotate);
+        assert_eq!(setup.key, "smb");
+        assert_eq!(setup.config.profile, Profile::Escu);
+        assert_eq!(setup.config.assets.len(), 1);
+    }
+
+    #[test]
+    fn setup_errors_name_the_option() {
+        let cases = [
+            (r#"{"prots":[445]}"#, "filter keys: mode, key"),
+            (r#"{"mode":"all"}"#, "option `mode`"),
+            (r#"{"key":""}"#, "option `key`"),
+            (r#"{"allowFile":"x"}"#, "option `allowFile`: no files"),
+            (r#"{"allow":"","allowFile":"x"}"#, "not both"),
+            (r#"{"assetsFile":3}"#, "expected a file name, found 3"),
+            ("[1]", "not a JSON object"),
+            ("{", "not a JSON object"),
+        ];
+        for (text, expected) in cases {
+            let error = Setup::from_json(text, &mut |_| Err("no files".into())).unwrap_err();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn bad_config_passes_records_with_the_error() {
+        let mut filter = filter(r#"{"profile":"strict"}"#);
+        let out = filter.process(0, r#"{"a":1}"#);
+        let out: Value = serde_json::from_str(out).unwrap();
+        assert_eq!(out["a"], 1);
+        let error = out[DEFAULT_KEY]["error"].as_str().unwrap();
+        assert!(error.contains("option `profile`"), "{error}");
+    }
+
+    #[test]
+    fn unreadable_records_drop_or_pass_by_mode() {
+        assert_eq!(filter("{}").process(0, r#"{"a":1}"#), "");
+        let mut annotate = filter(r#"{"mode":"annotate"}"#);
+        let out: Value = serde_json::from_str(annotate.process(0, r#"{"a":1}"#)).unwrap();
+        assert_eq!(out["a"], 1);
+        assert_eq!(out[DEFAULT_KEY]["verdict"], "unread");
+        assert_eq!(annotate.process(0, "not json"), "not json");
+    }
+
+    #[test]
+    fn kept_records_read_back_as_cim_give_the_same_finding() {
+        let zeek = concat!(
+            r#"{"ts":1709028000.25,"id.orig_h":"10.1.2.3","id.orig_p":50312,"#,
+            r#""id.resp_h":"89.160.20.156","id.resp_p":445,"proto":"tcp","conn_state":"SF"}"#
+        );
+        let out: Value = serde_json::from_str(filter("{}").process(0, zeek)).unwrap();
+        assert_eq!(out[DEFAULT_KEY]["verdict"], "finding");
+        let cim = out[DEFAULT_KEY]["record"].to_string();
+        let report = crate::Analyzer::analyze(Config::default(), cim.as_bytes());
+        assert_eq!(report.stats.formats.keys().collect::<Vec<_>>(), ["cim"]);
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].src_ip, "10.1.2.3");
+    }
+
+    #[test]
+    fn findings_say_why_under_each_profile() {
+        let zeek = concat!(
+            r#"{"ts":1709028000.25,"id.orig_h":"10.1.2.3","id.orig_p":50312,"#,
+            r#""id.resp_h":"89.160.20.156","id.resp_p":445,"proto":"tcp"}"#
+        );
+        let cases = [
+            (
+                "{}",
+                "dest_port 445/tcp from internal 10.1.2.3 to Internet address",
+            ),
+            (r#"{"profile":"escu"}"#, "outside the private ranges"),
+        ];
+        for (config, reason) in cases {
+            let out: Value = serde_json::from_str(filter(config).process(0, zeek)).unwrap();
+            let verdict = &out[DEFAULT_KEY];
+            assert!(
+                verdict["reason"].as_str().unwrap().contains(reason),
+                "{verdict}"
+            );
+            assert_eq!(verdict["mitre"], json!(MITRE_TECHNIQUES));
+        }
+    }
+
+    #[test]
+    fn years_come_from_the_event_time() {
+        assert_eq!(year_of(1_709_028_000), 2024);
+        assert_eq!(year_of(0), 1970);
+    }
+
+    #[test]
+    fn destination_classes() {
+        let config = Config::default();
+        let class = |dest: Option<&str>| {
+            let mut record = Record::new("cim");
+            record.dest_ip = dest.map(Addr::parse);
+            dest_class(&record, &config)
+        };
+        assert_eq!(class(Some("8.8.8.8")), "internet");
+        assert_eq!(class(Some("10.0.0.1")), "internal");
+        assert_eq!(class(Some("198.51.100.1")), "reserved");
+        assert_eq!(class(Some("files.example")), "name");
+        assert_eq!(class(None), "none");
+    }
+}
