@@ -197,3 +197,82 @@ fn a_source_with_a_million_destinations_is_capped_at_max_values() {
     eprintln!("1000 destinations: peak {peak} bytes");
     assert!(peak < 2 * MIB, "peak {peak} bytes");
 }
+
+/// The magic and fingerprint a snapshot made under `config` starts with.
+fn snapshot_header(config: &Config) -> Vec<u8> {
+    let snapshot = Analyzer::new(config.clone()).snapshot();
+    let (_, rest) = postcard::take_from_bytes::<(String, String)>(&snapshot).unwrap();
+    snapshot[..snapshot.len() - rest.len()].to_vec()
+}
+
+#[test]
+fn a_snapshot_with_a_hostile_length_prefix_is_refused_cheaply() {
+    let _alone = alone();
+    let config = Config::default();
+    let mut bytes = snapshot_header(&config);
+    // Stats: bytes 0, lines 0, then a list of files said to hold 2^63 entries.
+    bytes.extend_from_slice(&[0, 0]);
+    bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+    bytes.extend_from_slice(&[1, b'a', 0, 0]);
+    let (result, peak) = peak_of(|| Analyzer::new(config.clone()).merge_snapshot(&bytes));
+    assert_eq!(result.unwrap_err().code, "bad_snapshot");
+    assert!(peak < 2 * MIB, "peak {peak} bytes");
+
+    let mut analyzer = Analyzer::new(config);
+    for raw in [
+        &b""[..],
+        b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
+        b"\x15smb-egress-snapshot-1",
+    ] {
+        assert_eq!(
+            analyzer.merge_snapshot(raw).unwrap_err().code,
+            "bad_snapshot"
+        );
+    }
+}
+
+#[test]
+fn a_snapshot_listing_many_files_and_reasons_merges_in_linear_time() {
+    let _alone = alone();
+    let config = Config::default();
+    let mut stats = smb_egress::Stats::default();
+    for n in 0..100_000 {
+        stats.add_file(&format!("f{n}"), 1, 1);
+        stats.samples.push(smb_egress::report::Sample {
+            file: String::new(),
+            line: 0,
+            reason: format!("r{n}"),
+            detail: String::new(),
+        });
+    }
+    let header = snapshot_header(&config);
+    let (magic, fingerprint): (String, String) = postcard::from_bytes(&header).unwrap();
+    let agg = smb_egress::Aggregator::new(1, 1);
+    let bytes = postcard::to_allocvec(&(magic, fingerprint, stats, agg)).unwrap();
+    let start = std::time::Instant::now();
+    let (report, peak) = peak_of(|| {
+        let mut analyzer = Analyzer::new(config.clone());
+        analyzer.merge_snapshot(&bytes).unwrap();
+        analyzer.merge_snapshot(&bytes).unwrap();
+        analyzer.finish()
+    });
+    assert_eq!(report.stats.files.len(), 100_000);
+    assert_eq!(report.stats.files[7].1.lines, 2);
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+    eprintln!("snapshot of {} bytes: peak {peak} bytes", bytes.len());
+    assert!(peak < 64 * bytes.len(), "peak {peak} bytes");
+}
+
+#[test]
+fn a_run_over_many_inputs_takes_linear_time() {
+    let _alone = alone();
+    let start = std::time::Instant::now();
+    let mut analyzer = Analyzer::new(Config::default());
+    for n in 0..100_000 {
+        analyzer.begin_input(&format!("log-{n}.txt"));
+        analyzer.push(b"x\n");
+    }
+    let report = analyzer.finish();
+    assert_eq!(report.stats.files.len(), 100_000);
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+}
