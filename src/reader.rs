@@ -1,7 +1,8 @@
 //! Bytes in, lines out: the push reader under every format.
 //!
-//! [`LineReader`] takes chunks of any size and gives complete lines: `\n` and `\r\n`
-//! end a line, a line split across chunks is joined, a UTF-8 byte-order mark is dropped,
+//! [`LineReader`] takes chunks of any size and gives complete lines: `\n`, `\r\n` and a
+//! lone `\r` end a line (as Splunk breaks lines), so files with any mix of line endings
+//! read alike; a line split across chunks is joined, a UTF-8 byte-order mark is dropped,
 //! and UTF-16 input (with a byte-order mark, or recognized by its zero bytes) is decoded
 //! to UTF-8. A line longer than the cap is never held whole: the reader drops its bytes
 //! as they come and reports one [`Line::TooLong`] at its end. Memory is bounded by the
@@ -55,6 +56,7 @@ pub struct LineReader {
     odd_byte: Option<u8>,
     high_surrogate: Option<u16>,
     decoded: Vec<u8>,
+    after_cr: bool,
 }
 
 impl LineReader {
@@ -70,6 +72,7 @@ impl LineReader {
             odd_byte: None,
             high_surrogate: None,
             decoded: Vec::new(),
+            after_cr: false,
         }
     }
 
@@ -112,7 +115,7 @@ impl LineReader {
         } else if !self.partial.is_empty() {
             self.line_number += 1;
             let line = std::mem::take(&mut self.partial);
-            sink(self.line_number, Line::Text(trim_cr(&line)));
+            sink(self.line_number, Line::Text(&line));
         }
     }
 
@@ -140,9 +143,22 @@ impl LineReader {
     }
 
     fn split(&mut self, mut bytes: &[u8], sink: &mut impl FnMut(u64, Line<'_>)) {
-        while let Some(end) = memchr::memchr(b'\n', bytes) {
+        if self.after_cr && !bytes.is_empty() {
+            // The last chunk ended with `\r`: a `\n` here belongs to that line ending.
+            self.after_cr = false;
+            bytes = bytes.strip_prefix(b"\n").unwrap_or(bytes);
+        }
+        while let Some(end) = memchr::memchr2(b'\n', b'\r', bytes) {
             let piece = &bytes[..end];
-            bytes = &bytes[end + 1..];
+            let ending = match &bytes[end..] {
+                [b'\r', b'\n', ..] => 2,
+                [b'\r'] => {
+                    self.after_cr = true;
+                    1
+                }
+                _ => 1,
+            };
+            bytes = &bytes[end + ending..];
             self.line_number += 1;
             if let Some(dropped) = self.dropping.take() {
                 sink(
@@ -160,7 +176,7 @@ impl LineReader {
             } else {
                 let mut line = std::mem::take(&mut self.partial);
                 line.extend_from_slice(piece);
-                sink(self.line_number, Line::Text(trim_cr(&line)));
+                sink(self.line_number, Line::Text(&line));
                 line.clear();
                 self.partial = line;
             }
@@ -177,7 +193,7 @@ impl LineReader {
                 },
             );
         } else {
-            sink(self.line_number, Line::Text(trim_cr(line)));
+            sink(self.line_number, Line::Text(line));
         }
     }
 
@@ -242,10 +258,6 @@ fn bom_len(head: &[u8]) -> usize {
         [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => 2,
         _ => 0,
     }
-}
-
-fn trim_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Joins JSON documents written over several lines.

@@ -87,6 +87,7 @@ pub fn stats_json(report: &Report) -> Value {
         "skipped_samples": stats.samples,
         "invalid_utf8_lines": stats.invalid_utf8_lines,
         "utf16_inputs": stats.utf16_inputs,
+        "nul_lines": stats.nul_lines,
         "yearless_dates": stats.yearless_dates,
         "assumed_year": stats.assumed_year,
         "candidates": stats.candidates,
@@ -262,5 +263,27 @@ pub fn summary(report: &Report) -> String {
             .collect();
         out.push_str(&format!("excluded: {}\n", reasons.join(", ")));
     }
+    out.push_str(&encoding_note(stats));
     out
+}
+
+/// A line saying how text that was not plain UTF-8 was read, when there was any.
+fn encoding_note(stats: &Stats) -> String {
+    let notes = [
+        (stats.utf16_inputs, "input(s) decoded from UTF-16"),
+        (
+            stats.invalid_utf8_lines,
+            "line(s) not UTF-8, read with U+FFFD",
+        ),
+        (stats.nul_lines, "line(s) with NUL bytes, read without them"),
+    ];
+    let notes: Vec<String> = notes
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if notes.is_empty() {
+        return String::new();
+    }
+    format!("encoding: {}\n", notes.join(", "))
 }

@@ -61,6 +61,8 @@ pub struct Stats {
     pub invalid_utf8_lines: u64,
     /// Inputs decoded from UTF-16.
     pub utf16_inputs: u64,
+    /// Lines that held NUL bytes (read with them removed).
+    pub nul_lines: u64,
     /// Records whose syslog date had no year, and so took the configured or current one.
     pub yearless_dates: u64,
     /// The year given to dates without one, when any were read.
@@ -144,6 +146,7 @@ impl Stats {
         add_counts(&mut self.skipped, other.skipped);
         self.invalid_utf8_lines += other.invalid_utf8_lines;
         self.utf16_inputs += other.utf16_inputs;
+        self.nul_lines += other.nul_lines;
         self.yearless_dates += other.yearless_dates;
         self.assumed_year = self.assumed_year.or(other.assumed_year);
         self.candidates += other.candidates;
