@@ -89,14 +89,16 @@ impl LineReader {
     /// Feeds a chunk; `sink` gets each complete line with its number (from 1).
     pub fn push(&mut self, chunk: &[u8], sink: &mut impl FnMut(u64, Line<'_>)) {
         if self.encoding == Encoding::Undecided {
-            self.head.extend_from_slice(chunk);
+            // Four bytes decide the encoding; only those are held, never the chunk.
+            let take = chunk.len().min(4usize.saturating_sub(self.head.len()));
+            self.head.extend_from_slice(&chunk[..take]);
             if self.head.len() < 4 && could_be_bom(&self.head) {
                 return;
             }
             let head = std::mem::take(&mut self.head);
             self.decide(&head);
-            let skip = bom_len(&head);
-            self.feed(&head[skip..], sink);
+            self.feed(&head[bom_len(&head)..], sink);
+            self.feed(&chunk[take..], sink);
             return;
         }
         self.feed(chunk, sink);
