@@ -30,7 +30,7 @@ WASM_TEST := cargo test --target $(WASM_TARGET) --features wasm --test wasm
 demo: build
 	node js/cli.mjs --output table samples/office-network.log
 
-test: build setup-browser lint test-rust test-wasm test-js test-fluentbit test-www
+test: build setup-browser lint test-rust test-wasm test-js test-fluentbit test-www fuzz-smoke
 
 build: $(PKG) $(NODE_DEPS)
 
@@ -159,3 +159,16 @@ bench-build: build
 
 bench: bench-build
 	python3 benches/run.py --size $(BENCH_SIZE)
+
+# --- fuzzing -------------------------------------------------------------------------
+#
+#   make fuzz-smoke   builds the fuzz targets (fuzz/) and runs each for a few seconds
+#
+# fuzz/smoke.sh installs cargo-fuzz when it is missing and seeds the corpora from
+# tests/fixtures. Crashing inputs land in fuzz/artifacts/<target>/; each one found so
+# far is a test in tests/regressions.rs. See SECURITY.md.
+
+.PHONY: fuzz-smoke
+
+fuzz-smoke:
+	fuzz/smoke.sh

@@ -54,6 +54,7 @@ pub struct Analyzer {
     /// Whether the last line read was a one-line JSON object: the lines that follow
     /// are then passed over as JSON lines.
     json_lines: bool,
+    nul_free: Vec<u8>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -84,6 +85,7 @@ impl Analyzer {
             verdicts: None,
             prefilter: Prefilter::new(&config.ports),
             json_lines: false,
+            nul_free: Vec::new(),
             config,
         }
     }
@@ -209,6 +211,22 @@ impl Analyzer {
                 return self.skip(n, SkipReason::TooLong, &detail);
             }
         };
+        if memchr::memchr(0, text).is_some() {
+            // NUL bytes come from pre-allocated or crashed log files, and from UTF-16
+            // text that had no byte-order mark: the line is read without them, and
+            // counted.
+            self.stats.nul_lines += 1;
+            let mut clean = std::mem::take(&mut self.nul_free);
+            clean.clear();
+            clean.extend(text.iter().filter(|&&b| b != 0));
+            self.read_text(n, &clean);
+            self.nul_free = clean;
+            return;
+        }
+        self.read_text(n, text);
+    }
+
+    fn read_text(&mut self, n: u64, text: &[u8]) {
         let was_active = self.json.is_active();
         match self.json.line(text) {
             Assembled::Line => self.parse(n, text),
