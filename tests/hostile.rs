@@ -307,3 +307,55 @@ fn deeply_nested_json_is_malformed_not_a_stack_overflow() {
     assert_eq!(skipped(&report, "malformed"), 3, "{samples:?}");
     assert!(peak < 4 * MIB, "peak {peak} bytes");
 }
+
+#[test]
+fn inputs_that_could_not_be_read_are_listed_and_merged() {
+    let _alone = alone();
+    let line = b"{\"ts\":1709028000,\"id.orig_h\":\"10.0.0.5\",\"id.orig_p\":50100,\
+        \"id.resp_h\":\"81.2.69.160\",\"id.resp_p\":445,\"proto\":\"tcp\"}\n";
+    let mut first = Analyzer::new(Config::default());
+    first.begin_input("a.log");
+    first.push(line);
+    first.input_failed("a.log", "connection reset after 1 line");
+    first.input_failed("\u{1b}[2Jmissing.log", "no such file or directory");
+    let mut second = Analyzer::new(Config::default());
+    second.input_failed("a.log", "connection reset");
+    second.begin_input("b.log");
+    second.push(line);
+    let mut merged = Analyzer::new(Config::default());
+    merged.merge_snapshot(&first.snapshot()).unwrap();
+    merged.merge_snapshot(&second.snapshot()).unwrap();
+    let report = merged.finish();
+    assert_eq!(
+        report.findings[0].count, 2,
+        "what was read is still reported"
+    );
+    let unreadable: Vec<&str> = report
+        .stats
+        .unreadable
+        .iter()
+        .map(|u| u.file.as_str())
+        .collect();
+    assert_eq!(unreadable, ["a.log", "\u{1b}[2Jmissing.log"]);
+    assert_eq!(
+        report.stats.files[0],
+        (
+            "a.log".to_owned(),
+            smb_egress::report::FileStat {
+                bytes: line.len() as u64,
+                lines: 1
+            }
+        )
+    );
+    assert_eq!(
+        json(&report)["stats"]["unreadable"][1]["reason"],
+        "no such file or directory"
+    );
+    let table = render::to_table(&report);
+    assert!(
+        table.contains(
+            "not read: 2 input(s): a.log (connection reset after 1 line), \\x1b[2Jmissing.log"
+        ),
+        "{table}"
+    );
+}
