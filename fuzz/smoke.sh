@@ -24,7 +24,7 @@ export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "installing cargo-fuzz (takes a couple of minutes)"
-  cargo install cargo-fuzz --locked
+  cargo install cargo-fuzz
 fi
 
 build=(--sanitizer none --codegen-units 16)

@@ -284,6 +284,14 @@ export async function main(argv, io = { out: process.stdout, err: process.stderr
   }
 }
 
+/** Names options as the command line spells them: option `includeBlocked` → --include-blocked. */
+function asFlags(message) {
+  return message.replace(/option `(\w+)`/g, (_, name) => {
+    const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    return `option --${flag}`;
+  });
+}
+
 function failure(error, err) {
   if (error instanceof CommanderError) {
     const done = ["commander.helpDisplayed", "commander.version", "commander.help"];
@@ -294,7 +302,7 @@ function failure(error, err) {
     return error.status;
   }
   if (error instanceof SmbEgressError && CONFIG_CODES.has(error.code)) {
-    err.write(`smb-egress: ${error.message}\n`);
+    err.write(`smb-egress: ${asFlags(error.message)}\n`);
     return EXIT.usage;
   }
   if (error?.code === "EPIPE") {

@@ -14,10 +14,11 @@ use crate::config::Config;
 use crate::error::ConfigError;
 use crate::filter::{Verdict, judge};
 use crate::formats::{Ctx, FileState, Format, SkipReason, parse_line};
-use crate::prefilter::Prefilter;
-use crate::reader::{Assembled, JsonAssembler, Line, LineReader};
+use crate::prefilter::{Mode, Prefilter};
+use crate::reader::{Assembled, JsonAssembler, Line, LineReader, LineSink};
 use crate::record::Record;
 use crate::report::{Report, Stats};
+use crate::verdicts::VerdictLog;
 
 /// The name of an input that was not named.
 pub const UNNAMED_INPUT: &str = "-";
@@ -48,7 +49,11 @@ pub struct Analyzer {
     stats: Stats,
     scratch: Vec<Record>,
     records_out: Option<String>,
+    verdicts: Option<VerdictLog>,
     prefilter: Prefilter,
+    /// Whether the last line read was a one-line JSON object: the lines that follow
+    /// are then passed over as JSON lines.
+    json_lines: bool,
     nul_free: Vec<u8>,
 }
 
@@ -77,7 +82,9 @@ impl Analyzer {
             stats: Stats::default(),
             scratch: Vec::new(),
             records_out: None,
+            verdicts: None,
             prefilter: Prefilter::new(&config.ports),
+            json_lines: false,
             nul_free: Vec::new(),
             config,
         }
@@ -146,13 +153,33 @@ impl Analyzer {
             .unwrap_or_default()
     }
 
+    /// Asks for the verdicts view (see [`crate::verdicts`]): every record that either
+    /// profile takes as SMB, with this profile's verdict, kept until
+    /// [`Analyzer::take_verdicts`], at most `cap` lines at a time; `None` turns it off.
+    pub fn collect_verdicts(&mut self, cap: Option<usize>) {
+        self.verdicts = cap.map(VerdictLog::new);
+    }
+
+    /// The verdicts kept since the last call, one JSON object a line.
+    pub fn take_verdicts(&mut self) -> String {
+        self.verdicts
+            .as_mut()
+            .map(VerdictLog::take)
+            .unwrap_or_default()
+    }
+
+    /// How many verdicts the view's cap held back since it was turned on.
+    pub fn verdicts_dropped(&self) -> u64 {
+        self.verdicts.as_ref().map_or(0, VerdictLog::dropped)
+    }
+
     /// Feeds a chunk of the current input.
     pub fn push(&mut self, chunk: &[u8]) {
         self.input_open = true;
         self.input_bytes += chunk.len() as u64;
         self.stats.bytes += chunk.len() as u64;
         let mut reader = std::mem::replace(&mut self.reader, LineReader::new(0));
-        reader.push(chunk, &mut |n, line| self.on_line(n, line));
+        reader.push_to(chunk, &mut Lines(self));
         self.reader = reader;
     }
 
@@ -184,6 +211,7 @@ impl Analyzer {
 
     fn on_line(&mut self, n: u64, line: Line<'_>) {
         self.stats.lines += 1;
+        self.json_lines = matches!(line, Line::Text([b'{', .., b'}']));
         let text = match line {
             Line::Text(text) => text,
             Line::TooLong { bytes } => {
@@ -267,10 +295,37 @@ impl Analyzer {
 
     /// Whether the line can be passed over unparsed: it holds no SMB port or name, no
     /// records view was asked for, and the file's layout does not need every line.
+    /// Under a Zeek layout, which only `#` lines change, header words of other formats
+    /// do not make a row worth parsing.
     fn can_skip(&self, line: &[u8]) -> bool {
-        self.records_out.is_none()
-            && !self.file.needs_every_line()
-            && !self.prefilter.may_hold_smb(line)
+        if self.records_out.is_some() || self.file.needs_every_line() {
+            return false;
+        }
+        match &self.file.zeek {
+            Some(_) => !self.prefilter.may_hold_smb_row(line),
+            None => !self.prefilter.may_hold_smb(line),
+        }
+    }
+
+    /// How many whole lines at the start of `bytes` can be passed over unread, as
+    /// [`Analyzer::can_skip`] would pass each of them; they count as lines and as
+    /// prefiltered lines.
+    fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
+        if self.records_out.is_some() || self.json.is_active() || self.file.needs_every_line() {
+            return (0, 0);
+        }
+        let mode = match &self.file.zeek {
+            Some(_) => Mode::Rows,
+            None if self.json_lines => Mode::Json,
+            None => Mode::Text,
+        };
+        // Lines longer than the cap are reported as such, so only lines shorter than
+        // the cap are passed over: those that fit in a window of the cap's size.
+        let window = &bytes[..bytes.len().min(self.config.max_line_bytes)];
+        let (len, lines) = self.prefilter.skippable(window, mode);
+        self.stats.lines += lines;
+        self.stats.prefiltered_lines += lines;
+        (len, lines)
     }
 
     fn skip(&mut self, n: u64, reason: SkipReason, detail: &str) {
@@ -303,7 +358,11 @@ impl Analyzer {
     }
 
     fn judge(&mut self, record: &Record) {
-        match judge(record, &self.config) {
+        let verdict = judge(record, &self.config);
+        if let Some(view) = &mut self.verdicts {
+            view.add(record, verdict, &self.config);
+        }
+        match verdict {
             Verdict::NotCandidate => {}
             Verdict::Excluded(why) => {
                 self.stats.candidates += 1;
@@ -376,6 +435,19 @@ impl Analyzer {
         let mut analyzer = Analyzer::new(config);
         analyzer.push(input);
         analyzer.finish()
+    }
+}
+
+/// The analyzer as the line reader's sink.
+struct Lines<'a>(&'a mut Analyzer);
+
+impl LineSink for Lines<'_> {
+    fn line(&mut self, n: u64, line: Line<'_>) {
+        self.0.on_line(n, line);
+    }
+
+    fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
+        self.0.skippable(bytes)
     }
 }
 

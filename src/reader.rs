@@ -23,6 +23,33 @@ pub enum Line<'a> {
     },
 }
 
+/// Where the reader's lines go.
+///
+/// A sink may let the reader pass over lines it has no use for: at each line start,
+/// [`LineSink::skippable`] sees the bytes from there and tells how many of them
+/// (whole lines only) to pass over, and how many lines that is. Those lines still
+/// count in the line numbers.
+pub trait LineSink {
+    /// Takes a complete line and its number.
+    fn line(&mut self, n: u64, line: Line<'_>);
+
+    /// How many bytes from the start of `bytes`, a line start, to pass over, and how
+    /// many lines they hold; they must end with a line's `\n`. By default none.
+    fn skippable(&mut self, bytes: &[u8]) -> (usize, u64) {
+        let _ = bytes;
+        (0, 0)
+    }
+}
+
+/// A closure as a sink that takes every line.
+struct EveryLine<'a, F>(&'a mut F);
+
+impl<F: FnMut(u64, Line<'_>)> LineSink for EveryLine<'_, F> {
+    fn line(&mut self, n: u64, line: Line<'_>) {
+        (self.0)(n, line)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Encoding {
     Undecided,
@@ -88,6 +115,11 @@ impl LineReader {
 
     /// Feeds a chunk; `sink` gets each complete line with its number (from 1).
     pub fn push(&mut self, chunk: &[u8], sink: &mut impl FnMut(u64, Line<'_>)) {
+        self.push_to(chunk, &mut EveryLine(sink));
+    }
+
+    /// Feeds a chunk to a [`LineSink`], which may pass over whole lines unread.
+    pub fn push_to(&mut self, chunk: &[u8], sink: &mut impl LineSink) {
         if self.encoding == Encoding::Undecided {
             // Four bytes decide the encoding; only those are held, never the chunk.
             let take = chunk.len().min(4usize.saturating_sub(self.head.len()));
@@ -106,6 +138,11 @@ impl LineReader {
 
     /// Ends the input: the last line, if it had no line ending, is given now.
     pub fn finish(&mut self, sink: &mut impl FnMut(u64, Line<'_>)) {
+        self.finish_to(&mut EveryLine(sink));
+    }
+
+    /// [`LineReader::finish`] for a [`LineSink`].
+    pub fn finish_to(&mut self, sink: &mut impl LineSink) {
         if self.encoding == Encoding::Undecided {
             let head = std::mem::take(&mut self.head);
             self.decide(&head);
@@ -113,11 +150,11 @@ impl LineReader {
         }
         if let Some(bytes) = self.dropping.take() {
             self.line_number += 1;
-            sink(self.line_number, Line::TooLong { bytes });
+            sink.line(self.line_number, Line::TooLong { bytes });
         } else if !self.partial.is_empty() {
             self.line_number += 1;
             let line = std::mem::take(&mut self.partial);
-            sink(self.line_number, Line::Text(&line));
+            sink.line(self.line_number, Line::Text(&line));
         }
     }
 
@@ -131,7 +168,7 @@ impl LineReader {
         };
     }
 
-    fn feed(&mut self, bytes: &[u8], sink: &mut impl FnMut(u64, Line<'_>)) {
+    fn feed(&mut self, bytes: &[u8], sink: &mut impl LineSink) {
         match self.encoding {
             Encoding::Utf16 { big_endian } => {
                 let mut decoded = std::mem::take(&mut self.decoded);
@@ -144,13 +181,21 @@ impl LineReader {
         }
     }
 
-    fn split(&mut self, mut bytes: &[u8], sink: &mut impl FnMut(u64, Line<'_>)) {
+    fn split(&mut self, mut bytes: &[u8], sink: &mut impl LineSink) {
         if self.after_cr && !bytes.is_empty() {
             // The last chunk ended with `\r`: a `\n` here belongs to that line ending.
             self.after_cr = false;
             bytes = bytes.strip_prefix(b"\n").unwrap_or(bytes);
         }
-        while let Some(end) = memchr::memchr2(b'\n', b'\r', bytes) {
+        loop {
+            if self.partial.is_empty() && self.dropping.is_none() {
+                let (len, lines) = sink.skippable(bytes);
+                bytes = &bytes[len..];
+                self.line_number += lines;
+            }
+            let Some(end) = memchr::memchr2(b'\n', b'\r', bytes) else {
+                break;
+            };
             let piece = &bytes[..end];
             let ending = match &bytes[end..] {
                 [b'\r', b'\n', ..] => 2,
@@ -163,7 +208,7 @@ impl LineReader {
             bytes = &bytes[end + ending..];
             self.line_number += 1;
             if let Some(dropped) = self.dropping.take() {
-                sink(
+                sink.line(
                     self.line_number,
                     Line::TooLong {
                         bytes: dropped + piece.len() as u64,
@@ -174,11 +219,11 @@ impl LineReader {
             } else if self.partial.len() + piece.len() > self.max_line {
                 let bytes = (self.partial.len() + piece.len()) as u64;
                 self.partial.clear();
-                sink(self.line_number, Line::TooLong { bytes });
+                sink.line(self.line_number, Line::TooLong { bytes });
             } else {
                 let mut line = std::mem::take(&mut self.partial);
                 line.extend_from_slice(piece);
-                sink(self.line_number, Line::Text(&line));
+                sink.line(self.line_number, Line::Text(&line));
                 line.clear();
                 self.partial = line;
             }
@@ -186,16 +231,16 @@ impl LineReader {
         self.hold(bytes);
     }
 
-    fn give(&mut self, line: &[u8], sink: &mut impl FnMut(u64, Line<'_>)) {
+    fn give(&mut self, line: &[u8], sink: &mut impl LineSink) {
         if line.len() > self.max_line {
-            sink(
+            sink.line(
                 self.line_number,
                 Line::TooLong {
                     bytes: line.len() as u64,
                 },
             );
         } else {
-            sink(self.line_number, Line::Text(line));
+            sink.line(self.line_number, Line::Text(line));
         }
     }
 
@@ -321,6 +366,9 @@ impl JsonAssembler {
         if self.active {
             return self.continue_doc(line);
         }
+        if is_plain_line(line) {
+            return Assembled::Line;
+        }
         let trimmed = line.trim_ascii();
         let body = trimmed
             .strip_prefix(b"[")
@@ -378,5 +426,18 @@ impl JsonAssembler {
             b'}' | b']' => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
+    }
+}
+
+/// Whether a line is certainly read on its own: it starts with neither whitespace nor
+/// JSON structure, or it is a JSON object on one line (the common cases, decided
+/// without scanning the line).
+fn is_plain_line(line: &[u8]) -> bool {
+    match (line.first(), line.last()) {
+        (Some(b'{'), Some(b'}')) => true,
+        (Some(first), _) => {
+            !first.is_ascii_whitespace() && !matches!(first, b'{' | b'[' | b']' | b',')
+        }
+        (None, _) => false,
     }
 }

@@ -108,6 +108,26 @@ impl WasmAnalyzer {
         Ok(self.inner()?.take_records())
     }
 
+    /// Turns the verdicts view on, keeping at most `cap` lines between two takes, or off
+    /// with `cap` undefined (see [`crate::verdicts`]).
+    #[wasm_bindgen(js_name = collectVerdicts)]
+    pub fn collect_verdicts(&mut self, cap: Option<u32>) -> Result<(), JsValue> {
+        self.inner()?.collect_verdicts(cap.map(|c| c as usize));
+        Ok(())
+    }
+
+    /// The verdicts kept since the last call, one JSON object a line.
+    #[wasm_bindgen(js_name = takeVerdicts)]
+    pub fn take_verdicts(&mut self) -> Result<String, JsValue> {
+        Ok(self.inner()?.take_verdicts())
+    }
+
+    /// How many verdicts the view's cap held back.
+    #[wasm_bindgen(js_name = verdictsDropped)]
+    pub fn verdicts_dropped(&mut self) -> Result<f64, JsValue> {
+        Ok(self.inner()?.verdicts_dropped() as f64)
+    }
+
     /// Bytes read so far.
     pub fn bytes(&mut self) -> Result<f64, JsValue> {
         Ok(self.inner()?.stats().bytes as f64)
@@ -178,6 +198,16 @@ pub fn header_length(head: &[u8]) -> usize {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The size of the module's linear memory in bytes: what the detection holds, at its
+/// peak (wasm memory grows and never shrinks).
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return (core::arch::wasm32::memory_size(0) * 65536) as f64;
+    #[cfg(not(target_arch = "wasm32"))]
+    0.0
 }
 
 /// Stops the module with a trap, as a bug would: for the tests that check that the JS
