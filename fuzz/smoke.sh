@@ -27,6 +27,8 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz
 fi
 
+cargo fmt --check
+
 build=(--sanitizer none --codegen-units 16)
 cargo fuzz build "${build[@]}"
 

@@ -81,6 +81,8 @@ export interface Stats {
   excluded: Record<string, number>;
   finding_records: number;
   findings: number;
+  /** Inputs that could not be read, wholly or to their end. */
+  unreadable: { file: string; reason: string }[];
   [more: string]: unknown;
 }
 
@@ -195,6 +197,11 @@ export class Analyzer {
    * at a line boundary, and `header` holds the file's leading header lines.
    */
   beginInput(name?: string, part?: { header?: string | Uint8Array }): this;
+  /**
+   * Records that an input could not be read (wholly, or after a part of it) and why; the
+   * report lists it in `stats.unreadable`. Ends the current input.
+   */
+  inputFailed(name: string, reason: string): this;
   /** Feeds plain text; gzip bytes throw `compressed_input` (use `pushStream`). */
   push(chunk: string | Uint8Array | ArrayBuffer | ArrayBufferView): this;
   /** Feeds a whole stream as the current input, decompressing gzip. */

@@ -94,6 +94,17 @@ export class Analyzer {
     return this;
   }
 
+  /**
+   * Records that the input `name` could not be read, wholly or after a part of it, and
+   * why: the report lists it in `stats.unreadable` and its summary, so a run over many
+   * inputs says which were not read and still reports the rest. Ends the current input.
+   */
+  inputFailed(name, reason) {
+    this.#call((a) => a.inputFailed(String(name), String(reason)));
+    this.#atStart = true;
+    return this;
+  }
+
   /** Feeds a chunk of plain text (a string or bytes) of the current input. */
   push(chunk) {
     const bytes = toBytes(chunk);

@@ -130,6 +130,15 @@ impl Analyzer {
         reader.finish(&mut read_header);
     }
 
+    /// Records that the input `name` could not be read, wholly or after a part of it
+    /// (whose lines count as read): the report lists it with the reason, so that a run
+    /// over many inputs says which were not read and still reports the rest. Ends the
+    /// current input.
+    pub fn input_failed(&mut self, name: &str, reason: &str) {
+        self.end_input();
+        self.stats.input_failed(name, reason);
+    }
+
     /// Asks for the records view: every record, as one JSON object a line, kept until
     /// [`Analyzer::take_records`].
     pub fn collect_records(&mut self, on: bool) {

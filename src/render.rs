@@ -80,6 +80,7 @@ pub fn stats_json(report: &Report) -> Value {
         "bytes": stats.bytes,
         "lines": stats.lines,
         "files": files,
+        "unreadable": stats.unreadable,
         "prefiltered_lines": stats.prefiltered_lines,
         "records": stats.records,
         "formats": stats.formats,
@@ -278,7 +279,25 @@ pub fn summary(report: &Report) -> String {
         out.push_str(&format!("excluded: {}\n", reasons.join(", ")));
     }
     out.push_str(&encoding_note(stats));
+    out.push_str(&unreadable_note(stats));
     out
+}
+
+/// A line naming the inputs that could not be read, when there were any.
+fn unreadable_note(stats: &Stats) -> String {
+    if stats.unreadable.is_empty() {
+        return String::new();
+    }
+    let inputs: Vec<String> = stats
+        .unreadable
+        .iter()
+        .map(|u| terminal_safe(&format!("{} ({})", u.file, u.reason)))
+        .collect();
+    format!(
+        "not read: {} input(s): {}\n",
+        inputs.len(),
+        inputs.join(", ")
+    )
 }
 
 /// A line saying how text that was not plain UTF-8 was read, when there was any.

@@ -28,6 +28,15 @@ pub struct Sample {
     pub detail: String,
 }
 
+/// An input that could not be read, wholly or after a part of it was.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    /// The input's name.
+    pub file: String,
+    /// Why, in one line (the reader's error).
+    pub reason: String,
+}
+
 /// What was read from one input.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStat {
@@ -46,6 +55,8 @@ pub struct Stats {
     pub lines: u64,
     /// Per input, in the order first read.
     pub files: Vec<(String, FileStat)>,
+    /// Inputs that could not be read (or not to their end), in the order reported.
+    pub unreadable: Vec<Unreadable>,
     /// Lines passed over unparsed because they hold no SMB port or name (see
     /// [`crate::prefilter`]).
     pub prefiltered_lines: u64,
@@ -111,6 +122,16 @@ impl Stats {
         }
     }
 
+    /// Records that an input could not be read; an input is listed once.
+    pub fn input_failed(&mut self, file: &str, reason: &str) {
+        if self.unreadable.iter().all(|u| u.file != file) {
+            self.unreadable.push(Unreadable {
+                file: file.to_owned(),
+                reason: reason.to_owned(),
+            });
+        }
+    }
+
     /// Adds the counts of a later part of the input to this one.
     pub fn merge(&mut self, other: Stats) {
         if self.files.is_empty() {
@@ -137,6 +158,9 @@ impl Stats {
         }
         for (name, stat) in other.files {
             self.add_file(&name, stat.bytes, stat.lines);
+        }
+        for failed in other.unreadable {
+            self.input_failed(&failed.file, &failed.reason);
         }
         self.bytes += other.bytes;
         self.lines += other.lines;

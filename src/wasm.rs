@@ -74,6 +74,14 @@ impl WasmAnalyzer {
         Ok(())
     }
 
+    /// Records that the input `name` could not be read (wholly, or after a part of it)
+    /// and why; the report lists it. Ends the current input.
+    #[wasm_bindgen(js_name = inputFailed)]
+    pub fn input_failed(&mut self, name: &str, reason: &str) -> Result<(), JsValue> {
+        self.inner()?.input_failed(name, reason);
+        Ok(())
+    }
+
     /// Feeds a chunk of the current input.
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
         self.inner()?.push(chunk);

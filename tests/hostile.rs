@@ -132,6 +132,7 @@ fn a_2_gib_line_is_counted_once_and_never_held() {
         "{}",
         sample.detail
     );
+    eprintln!("2 GiB line: peak {peak} bytes");
     // The line cap (1 MiB): the start of the line is held until it is over the cap.
     assert!(peak < MIB + 64 * 1024, "peak {peak} bytes");
 }
@@ -150,6 +151,7 @@ fn a_file_of_only_newlines_keeps_nothing() {
     assert_eq!(report.stats.lines, 2 * 8 * (MIB as u64 / 3));
     assert_eq!(report.stats.prefiltered_lines, report.stats.lines);
     assert!(report.stats.samples.is_empty());
+    eprintln!("newlines: peak {peak} bytes");
     assert!(peak < 64 * 1024, "peak {peak} bytes");
 }
 
@@ -305,5 +307,110 @@ fn deeply_nested_json_is_malformed_not_a_stack_overflow() {
     }
     assert_eq!(skipped(&report, "too_long"), 12, "{samples:?}");
     assert_eq!(skipped(&report, "malformed"), 3, "{samples:?}");
+    eprintln!("nested JSON: peak {peak} bytes");
     assert!(peak < 4 * MIB, "peak {peak} bytes");
+}
+
+#[test]
+fn inputs_that_could_not_be_read_are_listed_and_merged() {
+    let _alone = alone();
+    let line = b"{\"ts\":1709028000,\"id.orig_h\":\"10.0.0.5\",\"id.orig_p\":50100,\
+        \"id.resp_h\":\"81.2.69.160\",\"id.resp_p\":445,\"proto\":\"tcp\"}\n";
+    let mut first = Analyzer::new(Config::default());
+    first.begin_input("a.log");
+    first.push(line);
+    first.input_failed("a.log", "connection reset after 1 line");
+    first.input_failed("\u{1b}[2Jmissing.log", "no such file or directory");
+    let mut second = Analyzer::new(Config::default());
+    second.input_failed("a.log", "connection reset");
+    second.begin_input("b.log");
+    second.push(line);
+    let mut merged = Analyzer::new(Config::default());
+    merged.merge_snapshot(&first.snapshot()).unwrap();
+    merged.merge_snapshot(&second.snapshot()).unwrap();
+    let report = merged.finish();
+    assert_eq!(
+        report.findings[0].count, 2,
+        "what was read is still reported"
+    );
+    let unreadable: Vec<&str> = report
+        .stats
+        .unreadable
+        .iter()
+        .map(|u| u.file.as_str())
+        .collect();
+    assert_eq!(unreadable, ["a.log", "\u{1b}[2Jmissing.log"]);
+    assert_eq!(
+        report.stats.files[0],
+        (
+            "a.log".to_owned(),
+            smb_egress::report::FileStat {
+                bytes: line.len() as u64,
+                lines: 1
+            }
+        )
+    );
+    assert_eq!(
+        json(&report)["stats"]["unreadable"][1]["reason"],
+        "no such file or directory"
+    );
+    let table = render::to_table(&report);
+    assert!(
+        table.contains(
+            "not read: 2 input(s): a.log (connection reset after 1 line), \\x1b[2Jmissing.log"
+        ),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_line_at_the_cap_costs_a_bounded_multiple_of_it() {
+    let _alone = alone();
+    let fill = |token: &str| token.repeat((MIB - 256) / token.len());
+    let keys: String = (0..MIB / 12).map(|n| format!("\"{n:x}\":0,")).collect();
+    let cases = [
+        (
+            "JSON array",
+            format!("[{{\"dest_port\":445,\"a\":[{}0]}}]\n", fill("0,")),
+        ),
+        (
+            "JSON object",
+            format!("{{\"dest_port\":445,{}\"z\":0}}\n", keys),
+        ),
+        (
+            "JSON strings",
+            format!("{{\"dest_port\":445,\"a\":[{}\"\"]}}\n", fill("\"\",")),
+        ),
+        (
+            "XML data",
+            format!(
+                "<Event><System><EventID>3</EventID></System><EventData>\
+             <Data Name='DestinationPort'>445</Data>{}</EventData></Event>\n",
+                fill("<Data Name='a'/>")
+            ),
+        ),
+        ("Zeek fields", format!("#fields\t{}\n445\n", fill("a\t"))),
+        ("W3C fields", format!("#Fields: {}\n445\n", fill("a "))),
+        (
+            "VPC header",
+            format!("srcaddr dstaddr {}\n445\n", fill("a ")),
+        ),
+        (
+            "CIM header",
+            format!("src_ip,dest_ip{}\n445\n", ",a".repeat(4000)),
+        ),
+        (
+            "key=value",
+            format!("rec_type=71 {} dest_port=445\n", fill("a=b ")),
+        ),
+        ("CSV row", format!("1,2,3,{}445\n", fill(","))),
+    ];
+    let mut worst = 0;
+    for (name, line) in cases {
+        let (_, peak) = peak_of(|| Analyzer::analyze(Config::default(), line.as_bytes()));
+        eprintln!("{name}: peak {peak} bytes");
+        worst = worst.max(peak);
+    }
+    // A JSON array of half a million one-byte values: about 37 times the line.
+    assert!(worst < 48 * MIB, "worst peak {worst} bytes");
 }
