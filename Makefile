@@ -30,7 +30,7 @@ WASM_TEST := cargo test --target $(WASM_TARGET) --features wasm --test wasm
 demo: build
 	node js/cli.mjs --output table samples/office-network.log
 
-test: build setup-browser lint test-rust test-wasm test-js test-fluentbit
+test: build setup-browser lint test-rust test-wasm test-js test-fluentbit test-www fuzz-smoke
 
 build: $(PKG) $(NODE_DEPS)
 
@@ -70,6 +70,7 @@ lint: $(NODE_DEPS)
 	cargo clippy --lib --target $(WASM_TARGET) --features wasm -- -D warnings
 	cd js && npx prettier --check .
 	cd js && npx tsc -p tsconfig.json
+	cd www && ../js/node_modules/.bin/prettier --check .
 
 test-rust:
 	cargo test
@@ -101,7 +102,7 @@ fluentbit: $(FLUENTBIT_WASM)
 setup-fluentbit:
 	@rustup target list --installed | grep -qx '$(FLUENTBIT_TARGET)' || \
 	  rustup target add $(FLUENTBIT_TARGET)
-	@python3 -c 'import wasmtime' 2>/dev/null || python3 -m pip install --quiet wasmtime
+	@python3 -c 'import wasmtime' 2>/dev/null || python3 -m pip install --quiet wasmtime==50.0.1
 
 $(FLUENTBIT_WASM): $(RUST_SOURCES) | setup-fluentbit
 	cargo rustc --lib --target $(FLUENTBIT_TARGET) --features fluentbit --profile wasm \
@@ -120,6 +121,31 @@ test-fluentbit: $(FLUENTBIT_WASM)
 bench-fluentbit: $(FLUENTBIT_WASM)
 	node benches/fluentbit.mjs
 
+# --- browser demo ---------------------------------------------------------------------
+#
+#   make serve      the demo page on http://127.0.0.1:8000/www/ (PORT=0 picks a free port)
+#   make test-www   the page's modules in Node, then the page in headless Chromium
+#
+# www/serve.mjs serves www/ and the package's files (js/index.js, js/lib/, js/pkg/) with
+# the page's Content-Security-Policy as a header. The page imports ../js/index.js, so
+# any static server at the repository's root serves it too. playwright-core, for the
+# tests, is www/'s own development dependency.
+
+WWW_DEPS := www/node_modules/.package-lock.json
+PORT ?= 8000
+
+.PHONY: serve test-www
+
+serve: build
+	node www/serve.mjs --port $(PORT)
+
+$(WWW_DEPS): www/package.json www/package-lock.json
+	cd www && npm ci --no-audit --no-fund
+	@touch $@
+
+test-www: build $(WWW_DEPS) setup-browser
+	cd www && node --test test/*.test.mjs
+
 # Benchmark: seeded generated logs (benches/data/, not in git), every contender on the
 # same files side by side, results in benches/RESULTS.md. `make bench` runs the 100 MiB
 # files; `make bench BENCH_SIZE=1GiB` the large ones.
@@ -129,7 +155,20 @@ BENCH_SIZE ?= 100MiB
 
 bench-build: build
 	cargo build --release --example bench_native
-	python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install duckdb
+	python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install duckdb==2.0.1
 
 bench: bench-build
 	python3 benches/run.py --size $(BENCH_SIZE)
+
+# --- fuzzing -------------------------------------------------------------------------
+#
+#   make fuzz-smoke   builds the fuzz targets (fuzz/) and runs each for a few seconds
+#
+# fuzz/smoke.sh installs cargo-fuzz when it is missing and seeds the corpora from
+# tests/fixtures. Crashing inputs land in fuzz/artifacts/<target>/; each one found so
+# far is a test in tests/regressions.rs. See SECURITY.md.
+
+.PHONY: fuzz-smoke
+
+fuzz-smoke:
+	fuzz/smoke.sh

@@ -10,12 +10,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()
         .nth(1)
         .unwrap_or("samples/office-network.log".into());
-    let options = Options::from_json(r#"{"profile": "default", "internal": ["10.20.0.0/16"]}"#)?;
+    let options = Options::from_json(r#"{"profile": "default"}"#)?;
     let mut config = Config::new(&options)?;
     config.current_year = 2024; // the core reads no clock: the year of syslog dates without one
     let mut analyzer = Analyzer::new(config);
     analyzer.begin_input(&path);
-    analyzer.push(&std::fs::read(&path)?);
+    let log = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    analyzer.push(&log);
     print!("{}", render::to_table(&analyzer.finish()));
     Ok(())
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `smb-egress` command: reads log files (or standard input), runs the detection and
 // prints the findings. Exit status: 0 after a run, findings or not; 2 for bad usage or
-// configuration; 1 when an input cannot be read.
+// configuration; 1 when an input could not be read: each such input is named on standard
+// error and in the report, and the others are still read and reported.
 
 import fs from "node:fs";
 import { readFile, stat } from "node:fs/promises";
@@ -107,22 +108,32 @@ async function configFile(flag, path) {
   }
 }
 
-/** Checks that every input can be opened before the run starts. */
+/**
+ * Sorts the inputs into those that can be opened and those that cannot (missing, a
+ * directory), with the reason, before the run starts.
+ *
+ * @returns {Promise<{ readable: string[], unreadable: Map<string, string> }>}
+ */
 async function checkInputs(paths) {
+  const readable = [];
+  const unreadable = new Map();
   for (const path of paths) {
     if (path === "-") {
+      readable.push(path);
       continue;
     }
-    let info;
     try {
-      info = await stat(path);
+      const info = await stat(path);
+      if (info.isDirectory()) {
+        unreadable.set(path, "it is a directory");
+      } else {
+        readable.push(path);
+      }
     } catch (error) {
-      throw new Stop(EXIT.unreadable, `cannot read ${path}: ${error.message}`);
-    }
-    if (info.isDirectory()) {
-      throw new Stop(EXIT.unreadable, `cannot read ${path}: it is a directory`);
+      unreadable.set(path, error.message);
     }
   }
+  return { readable, unreadable };
 }
 
 async function totalBytes(paths) {
@@ -133,14 +144,19 @@ async function totalBytes(paths) {
   return sizes.reduce((a, b) => a + b, 0);
 }
 
-/** One pass over the inputs on this thread; records are written as they are read. */
+/**
+ * One pass over the inputs on this thread; records are written as they are read. An
+ * input that cannot be read is recorded with `failed` and the others are still read.
+ */
 async function analyzeHere(paths, options, settings) {
-  const { records, currentYear, progress, out } = settings;
-  const analyzer = Analyzer.create(options, { records, currentYear });
+  const { records, currentYear, progress, out, unreadable, failed } = settings;
+  const analyzer = Analyzer.create(options, { currentYear, records });
   for (const path of paths) {
+    if (unreadable.has(path)) {
+      analyzer.inputFailed(path, unreadable.get(path));
+      continue;
+    }
     analyzer.beginInput(path);
-    const stream =
-      path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 1 << 20 });
     let reported = 0;
     const onProgress = async ({ bytes }) => {
       progress?.add(bytes - reported);
@@ -150,9 +166,15 @@ async function analyzeHere(paths, options, settings) {
       }
     };
     try {
+      const stream =
+        path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 1 << 20 });
       await analyzer.pushStream(stream, { onProgress });
     } catch (error) {
-      throw readFailure(path, error);
+      if (!isReadError(error)) {
+        throw error;
+      }
+      analyzer.inputFailed(path, error.message);
+      failed(path, error.message);
     }
   }
   if (records) {
@@ -162,12 +184,22 @@ async function analyzeHere(paths, options, settings) {
   return analyzer;
 }
 
-function readFailure(path, error) {
-  if (error instanceof SmbEgressError && error.code !== "unreadable_input") {
-    return error;
-  }
-  const name = path === "-" ? "standard input" : path;
-  return new Stop(EXIT.unreadable, `cannot read ${name}: ${error.message}`);
+/** Whether an error is about reading an input, rather than the module or the options. */
+function isReadError(error) {
+  return !(error instanceof SmbEgressError) || error.code === "unreadable_input";
+}
+
+/** An input's name for a message on standard error, its control characters escaped. */
+function inputName(path) {
+  return path === "-" ? "standard input" : printable(path);
+}
+
+/** Text with the control characters a terminal would act on written as escapes. */
+function printable(text) {
+  return String(text).replace(
+    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => `\\u{${c.codePointAt(0).toString(16)}}`,
+  );
 }
 
 function write(stream, text) {
@@ -179,6 +211,7 @@ function write(stream, text) {
   });
 }
 
+/** Runs the command; gives 1 when an input could not be read, else 0. */
 async function run(argv, io) {
   const command = program();
   command.configureOutput({
@@ -192,33 +225,44 @@ async function run(argv, io) {
   const options = await moduleOptions(opts);
   const currentYear = new Date().getUTCFullYear();
   Analyzer.create(options, { currentYear });
-  await checkInputs(paths);
-  const progress = io.err.isTTY ? new ProgressBar(io.err, await totalBytes(paths)) : undefined;
-  const settings = { options, currentYear, progress, output, jobs: opts.jobs, out: io.out };
+  const { readable, unreadable } = await checkInputs(paths);
+  const failures = new Set();
+  const failed = (path, reason) => {
+    if (!failures.has(path)) {
+      failures.add(path);
+      io.err.write(`smb-egress: cannot read ${inputName(path)}: ${printable(reason)}\n`);
+    }
+  };
+  for (const [path, reason] of unreadable) {
+    failed(path, reason);
+  }
+  const progress = io.err.isTTY ? new ProgressBar(io.err, await totalBytes(readable)) : undefined;
+  const records = output === "records";
+  const parallel = opts.jobs > 1 && !records && !readable.includes("-") && readable.length > 0;
   let analyzer;
   try {
-    analyzer = await analyzeInputs(paths, settings);
+    if (parallel) {
+      analyzer = await analyzeParts(await plan(readable, opts.jobs, minPartBytes()), {
+        jobs: opts.jobs,
+        options,
+        currentYear,
+        onBytes: (n) => progress?.add(n),
+        onFailure: failed,
+      });
+      for (const [path, reason] of unreadable) {
+        analyzer.inputFailed(path, reason);
+      }
+    } else {
+      const settings = { records, currentYear, progress, out: io.out, unreadable, failed };
+      analyzer = await analyzeHere(paths, options, settings);
+    }
   } finally {
     progress?.done();
   }
-  if (output !== "records") {
+  if (!records) {
     await write(io.out, analyzer.finish({ output }));
   }
-}
-
-/** Runs the inputs on worker threads when asked and possible, else on this thread. */
-async function analyzeInputs(paths, { options, currentYear, progress, output, jobs, out }) {
-  const records = output === "records";
-  if (jobs === 1 || records || paths.includes("-")) {
-    return analyzeHere(paths, options, { records, currentYear, progress, out });
-  }
-  const parts = await plan(paths, jobs, minPartBytes());
-  const onBytes = (n) => progress?.add(n);
-  try {
-    return await analyzeParts(parts, { jobs, options, currentYear, onBytes });
-  } catch (error) {
-    throw error.path ? readFailure(error.path, error) : error;
-  }
+  return failures.size > 0 ? EXIT.unreadable : EXIT.ok;
 }
 
 /** The smallest byte range `--jobs` cuts a file into; tests make it small. */
@@ -234,11 +278,18 @@ function minPartBytes() {
  */
 export async function main(argv, io = { out: process.stdout, err: process.stderr }) {
   try {
-    await run(argv, io);
-    return EXIT.ok;
+    return await run(argv, io);
   } catch (error) {
     return failure(error, io.err);
   }
+}
+
+/** Names options as the command line spells them: option `includeBlocked` → --include-blocked. */
+function asFlags(message) {
+  return message.replace(/option `(\w+)`/g, (_, name) => {
+    const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    return `option --${flag}`;
+  });
 }
 
 function failure(error, err) {
@@ -251,7 +302,7 @@ function failure(error, err) {
     return error.status;
   }
   if (error instanceof SmbEgressError && CONFIG_CODES.has(error.code)) {
-    err.write(`smb-egress: ${error.message}\n`);
+    err.write(`smb-egress: ${asFlags(error.message)}\n`);
     return EXIT.usage;
   }
   if (error?.code === "EPIPE") {

@@ -81,6 +81,8 @@ export interface Stats {
   excluded: Record<string, number>;
   finding_records: number;
   findings: number;
+  /** Inputs that could not be read, wholly or to their end. */
+  unreadable: { file: string; reason: string }[];
   [more: string]: unknown;
 }
 
@@ -143,12 +145,40 @@ export function analyzeStream(
   run: RunSettings<TextOutput>,
 ): Promise<string>;
 
+/**
+ * The plain bytes of any input `analyze` reads, gzip decompressed: the reading `analyze`
+ * does, for a caller that feeds one input to several analyzers with `push`.
+ */
+export function inputChunks(
+  input: Input,
+  run?: Pick<RunSettings, "onProgress" | "signal" | "total">,
+): AsyncGenerator<Uint8Array, void, undefined>;
+
 /** Settings of an analyzer beside its options. */
 export interface AnalyzerSettings {
   /** Keep the normalized records for `takeRecords`. */
   records?: boolean;
+  /** Keep the verdicts for `takeVerdicts`, at most this many lines between two takes. */
+  verdicts?: number;
   /** The year of syslog dates without one when `options.year` is absent (this year). */
   currentYear?: number;
+}
+
+/**
+ * One line of the verdicts view: a record that either profile takes as SMB, with the
+ * analyzer's profile's verdict on it.
+ */
+export interface VerdictLine {
+  _time?: number;
+  src_ip?: string;
+  dest_ip?: string;
+  dest?: string;
+  dest_port: number;
+  transport: string;
+  action: string;
+  verdict: "finding" | "excluded" | "not_candidate";
+  /** The exclusion's name, as in `stats.excluded`, when `verdict` is `excluded`. */
+  reason?: string;
 }
 
 /** A run fed in chunks, whose state can be saved and merged. */
@@ -167,6 +197,11 @@ export class Analyzer {
    * at a line boundary, and `header` holds the file's leading header lines.
    */
   beginInput(name?: string, part?: { header?: string | Uint8Array }): this;
+  /**
+   * Records that an input could not be read (wholly, or after a part of it) and why; the
+   * report lists it in `stats.unreadable`. Ends the current input.
+   */
+  inputFailed(name: string, reason: string): this;
   /** Feeds plain text; gzip bytes throw `compressed_input` (use `pushStream`). */
   push(chunk: string | Uint8Array | ArrayBuffer | ArrayBufferView): this;
   /** Feeds a whole stream as the current input, decompressing gzip. */
@@ -176,6 +211,10 @@ export class Analyzer {
   ): Promise<this>;
   /** The normalized records read since the last call, one JSON object a line. */
   takeRecords(): string;
+  /** The verdicts since the last call, one `VerdictLine` as JSON a line. */
+  takeVerdicts(): string;
+  /** How many verdicts the cap held back since the view was turned on. */
+  verdictsDropped(): number;
   /** Ends the current input and gives the mergeable state. */
   snapshot(): Uint8Array;
   /** Ends the run and gives the report. */

@@ -43,16 +43,21 @@ export class Analyzer {
 
   /**
    * An analyzer for `options`. `settings.records` turns on the records view
-   * (`takeRecords`); `settings.currentYear` is the year of syslog dates written without
-   * one when `options.year` is not given (the current UTC year by default).
+   * (`takeRecords`); `settings.verdicts`, a number, turns on the verdicts view
+   * (`takeVerdicts`) keeping at most that many lines between two takes;
+   * `settings.currentYear` is the year of syslog dates written without one when
+   * `options.year` is not given (the current UTC year by default).
    */
   static create(options = {}, settings = {}) {
-    const { records = false, currentYear = new Date().getUTCFullYear() } = settings;
+    const { records = false, verdicts, currentYear = new Date().getUTCFullYear() } = settings;
     const json = optionsJson(options);
     const inner = call((b) => new b.WasmAnalyzer(json, currentYear));
     const analyzer = new Analyzer(CREATE, inner);
     if (records) {
       analyzer.#call((a) => a.collectRecords(true));
+    }
+    if (verdicts !== undefined) {
+      analyzer.#call((a) => a.collectVerdicts(verdictCap(verdicts)));
     }
     return analyzer;
   }
@@ -89,6 +94,17 @@ export class Analyzer {
     return this;
   }
 
+  /**
+   * Records that the input `name` could not be read, wholly or after a part of it, and
+   * why: the report lists it in `stats.unreadable` and its summary, so a run over many
+   * inputs says which were not read and still reports the rest. Ends the current input.
+   */
+  inputFailed(name, reason) {
+    this.#call((a) => a.inputFailed(String(name), String(reason)));
+    this.#atStart = true;
+    return this;
+  }
+
   /** Feeds a chunk of plain text (a string or bytes) of the current input. */
   push(chunk) {
     const bytes = toBytes(chunk);
@@ -119,25 +135,30 @@ export class Analyzer {
     if (!isStream(stream)) {
       throw badInput(stream);
     }
-    let bytes = 0;
-    const counted = (async function* () {
-      for await (const chunk of streamChunks(stream, signal)) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    })();
-    for await (const chunk of maybeGunzip(counted)) {
-      signal?.throwIfAborted();
+    for await (const chunk of plainChunks(stream, { onProgress, signal, total })) {
       this.#pushBytes(chunk);
-      await onProgress?.({ bytes, total });
     }
-    signal?.throwIfAborted();
     return this;
   }
 
   /** The normalized records read since the last call, one JSON object a line. */
   takeRecords() {
     return this.#call((a) => a.takeRecords());
+  }
+
+  /**
+   * The verdicts since the last call, one JSON object a line: every record that either
+   * profile takes as SMB, with `_time`, `src_ip`, `dest_ip`, `dest`, `dest_port`,
+   * `transport`, `action`, and this profile's `verdict` (`finding`, `excluded` with the
+   * exclusion as `reason`, or `not_candidate`).
+   */
+  takeVerdicts() {
+    return this.#call((a) => a.takeVerdicts());
+  }
+
+  /** How many verdicts the cap held back since the view was turned on. */
+  verdictsDropped() {
+    return this.#call((a) => a.verdictsDropped());
   }
 
   /** Ends the current input and gives the mergeable state as bytes. */
@@ -153,6 +174,16 @@ export class Analyzer {
     const text = this.#call((a) => a.finish(checkOutput(output)));
     return output === "object" ? JSON.parse(text) : text;
   }
+}
+
+function verdictCap(cap) {
+  if (!Number.isInteger(cap) || cap < 0 || cap > 0xffffffff) {
+    throw new SmbEgressError(
+      "bad_option",
+      `settings.verdicts: expected a whole number of lines, found ${JSON.stringify(cap)}`,
+    );
+  }
+  return cap;
 }
 
 function checkOutput(output) {
@@ -181,22 +212,59 @@ export async function analyze(input, options = {}, run = {}) {
   if (isStream(input)) {
     return analyzeStream(input, options, run);
   }
-  let source;
-  let total;
-  if (typeof input === "string") {
-    source = stringPieces(input);
-  } else if (isBlob(input)) {
-    source = input.stream();
-    total = input.size;
-  } else if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
-    const bytes = toBytes(input);
-    source = bytePieces(bytes);
-    total = bytes.length;
-  } else {
-    throw badInput(input);
-  }
+  const { source, total } = sourceOf(input);
   const name = run.name ?? (typeof input?.name === "string" ? input.name : undefined);
-  return runOver(toAsync(source), options, { total, ...run, name });
+  return runOver(source, options, { total, ...run, name });
+}
+
+/** A stream over any input `analyze` reads, and its size when known. */
+function sourceOf(input) {
+  if (isStream(input)) {
+    return { source: input, total: undefined };
+  }
+  if (typeof input === "string") {
+    return { source: toAsync(stringPieces(input)), total: undefined };
+  }
+  if (isBlob(input)) {
+    return { source: input.stream(), total: input.size };
+  }
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) {
+    const bytes = toBytes(input);
+    return { source: toAsync(bytePieces(bytes)), total: bytes.length };
+  }
+  throw badInput(input);
+}
+
+/**
+ * The plain bytes of a stream, gzip decompressed, checking `signal` and calling
+ * `onProgress({ bytes, total })` with the bytes read from the stream after each chunk
+ * was taken (a promise it returns is awaited).
+ */
+async function* plainChunks(stream, { onProgress, signal, total }) {
+  let bytes = 0;
+  const counted = (async function* () {
+    for await (const chunk of streamChunks(stream, signal)) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  })();
+  for await (const chunk of maybeGunzip(counted)) {
+    signal?.throwIfAborted();
+    yield chunk;
+    await onProgress?.({ bytes, total });
+  }
+  signal?.throwIfAborted();
+}
+
+/**
+ * The plain bytes of any input `analyze` reads, gzip decompressed, as an async sequence
+ * of Uint8Array: the reading `analyze` does, for a caller that feeds one input to
+ * several analyzers with `push`. `run.onProgress({ bytes, total })` reports the bytes
+ * read from the input as given, after each chunk; `run.signal` stops the reading.
+ */
+export function inputChunks(input, run = {}) {
+  const { source, total } = sourceOf(input);
+  return plainChunks(source, { total, ...run });
 }
 
 /**

@@ -18,6 +18,7 @@ use crate::prefilter::{Mode, Prefilter};
 use crate::reader::{Assembled, JsonAssembler, Line, LineReader, LineSink};
 use crate::record::Record;
 use crate::report::{Report, Stats};
+use crate::verdicts::VerdictLog;
 
 /// The name of an input that was not named.
 pub const UNNAMED_INPUT: &str = "-";
@@ -48,10 +49,12 @@ pub struct Analyzer {
     stats: Stats,
     scratch: Vec<Record>,
     records_out: Option<String>,
+    verdicts: Option<VerdictLog>,
     prefilter: Prefilter,
     /// Whether the last line read was a one-line JSON object: the lines that follow
     /// are then passed over as JSON lines.
     json_lines: bool,
+    nul_free: Vec<u8>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -79,8 +82,10 @@ impl Analyzer {
             stats: Stats::default(),
             scratch: Vec::new(),
             records_out: None,
+            verdicts: None,
             prefilter: Prefilter::new(&config.ports),
             json_lines: false,
+            nul_free: Vec::new(),
             config,
         }
     }
@@ -125,6 +130,15 @@ impl Analyzer {
         reader.finish(&mut read_header);
     }
 
+    /// Records that the input `name` could not be read, wholly or after a part of it
+    /// (whose lines count as read): the report lists it with the reason, so that a run
+    /// over many inputs says which were not read and still reports the rest. Ends the
+    /// current input.
+    pub fn input_failed(&mut self, name: &str, reason: &str) {
+        self.end_input();
+        self.stats.input_failed(name, reason);
+    }
+
     /// Asks for the records view: every record, as one JSON object a line, kept until
     /// [`Analyzer::take_records`].
     pub fn collect_records(&mut self, on: bool) {
@@ -137,6 +151,26 @@ impl Analyzer {
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
+    }
+
+    /// Asks for the verdicts view (see [`crate::verdicts`]): every record that either
+    /// profile takes as SMB, with this profile's verdict, kept until
+    /// [`Analyzer::take_verdicts`], at most `cap` lines at a time; `None` turns it off.
+    pub fn collect_verdicts(&mut self, cap: Option<usize>) {
+        self.verdicts = cap.map(VerdictLog::new);
+    }
+
+    /// The verdicts kept since the last call, one JSON object a line.
+    pub fn take_verdicts(&mut self) -> String {
+        self.verdicts
+            .as_mut()
+            .map(VerdictLog::take)
+            .unwrap_or_default()
+    }
+
+    /// How many verdicts the view's cap held back since it was turned on.
+    pub fn verdicts_dropped(&self) -> u64 {
+        self.verdicts.as_ref().map_or(0, VerdictLog::dropped)
     }
 
     /// Feeds a chunk of the current input.
@@ -186,6 +220,22 @@ impl Analyzer {
                 return self.skip(n, SkipReason::TooLong, &detail);
             }
         };
+        if memchr::memchr(0, text).is_some() {
+            // NUL bytes come from pre-allocated or crashed log files, and from UTF-16
+            // text that had no byte-order mark: the line is read without them, and
+            // counted.
+            self.stats.nul_lines += 1;
+            let mut clean = std::mem::take(&mut self.nul_free);
+            clean.clear();
+            clean.extend(text.iter().filter(|&&b| b != 0));
+            self.read_text(n, &clean);
+            self.nul_free = clean;
+            return;
+        }
+        self.read_text(n, text);
+    }
+
+    fn read_text(&mut self, n: u64, text: &[u8]) {
         let was_active = self.json.is_active();
         match self.json.line(text) {
             Assembled::Line => self.parse(n, text),
@@ -308,7 +358,11 @@ impl Analyzer {
     }
 
     fn judge(&mut self, record: &Record) {
-        match judge(record, &self.config) {
+        let verdict = judge(record, &self.config);
+        if let Some(view) = &mut self.verdicts {
+            view.add(record, verdict, &self.config);
+        }
+        match verdict {
             Verdict::NotCandidate => {}
             Verdict::Excluded(why) => {
                 self.stats.candidates += 1;

@@ -29,7 +29,9 @@
 //! | [`render`] | JSON, NDJSON, CSV and terminal table output |
 //! | [`analyzer`] | the [`Analyzer`] that ties them together, with snapshots |
 //! | [`time`] | timestamp reading and formatting |
+//! | [`verdicts`] | the verdicts view: each SMB record with its profile's verdict |
 //! | `wasm` (feature `wasm`) | the JS binding of the npm package |
+//! | `fluentbit` (feature `fluentbit`) | the Fluent Bit `filter_wasm` module (docs/fluent-bit.md) |
 //!
 //! # Example
 //!
@@ -70,6 +72,7 @@ pub mod record;
 pub mod render;
 pub mod report;
 pub mod time;
+pub mod verdicts;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 

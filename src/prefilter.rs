@@ -151,6 +151,14 @@ impl Prefilter {
     /// assert_eq!(prefilter.skippable(b"{\"p\":80}\n{\"p\":443}\n#x\n", Mode::Json), (19, 2));
     /// ```
     pub fn skippable(&self, bytes: &[u8], mode: Mode) -> (usize, u64) {
+        // Without a block scanner for the target, only the line-at-a-time path is left.
+        #[cfg_attr(
+            not(any(
+                target_arch = "x86_64",
+                all(target_arch = "wasm32", target_feature = "simd128")
+            )),
+            allow(unused_variables)
+        )]
         let heads = if mode == Mode::Text {
             &self.lines
         } else {
@@ -159,6 +167,13 @@ impl Prefilter {
         if !starts_plain(bytes, mode) {
             return (0, 0);
         }
+        #[cfg_attr(
+            not(any(
+                target_arch = "x86_64",
+                all(target_arch = "wasm32", target_feature = "simd128")
+            )),
+            allow(unused_variables)
+        )]
         let verify = &mut |at| self.matches_at(bytes, at, mode == Mode::Text);
         #[cfg(target_arch = "x86_64")]
         if !heads.short {

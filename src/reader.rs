@@ -1,7 +1,8 @@
 //! Bytes in, lines out: the push reader under every format.
 //!
-//! [`LineReader`] takes chunks of any size and gives complete lines: `\n` and `\r\n`
-//! end a line, a line split across chunks is joined, a UTF-8 byte-order mark is dropped,
+//! [`LineReader`] takes chunks of any size and gives complete lines: `\n`, `\r\n` and a
+//! lone `\r` end a line (as Splunk breaks lines), so files with any mix of line endings
+//! read alike; a line split across chunks is joined, a UTF-8 byte-order mark is dropped,
 //! and UTF-16 input (with a byte-order mark, or recognized by its zero bytes) is decoded
 //! to UTF-8. A line longer than the cap is never held whole: the reader drops its bytes
 //! as they come and reports one [`Line::TooLong`] at its end. Memory is bounded by the
@@ -82,6 +83,7 @@ pub struct LineReader {
     odd_byte: Option<u8>,
     high_surrogate: Option<u16>,
     decoded: Vec<u8>,
+    after_cr: bool,
 }
 
 impl LineReader {
@@ -97,6 +99,7 @@ impl LineReader {
             odd_byte: None,
             high_surrogate: None,
             decoded: Vec::new(),
+            after_cr: false,
         }
     }
 
@@ -118,14 +121,16 @@ impl LineReader {
     /// Feeds a chunk to a [`LineSink`], which may pass over whole lines unread.
     pub fn push_to(&mut self, chunk: &[u8], sink: &mut impl LineSink) {
         if self.encoding == Encoding::Undecided {
-            self.head.extend_from_slice(chunk);
+            // Four bytes decide the encoding; only those are held, never the chunk.
+            let take = chunk.len().min(4usize.saturating_sub(self.head.len()));
+            self.head.extend_from_slice(&chunk[..take]);
             if self.head.len() < 4 && could_be_bom(&self.head) {
                 return;
             }
             let head = std::mem::take(&mut self.head);
             self.decide(&head);
-            let skip = bom_len(&head);
-            self.feed(&head[skip..], sink);
+            self.feed(&head[bom_len(&head)..], sink);
+            self.feed(&chunk[take..], sink);
             return;
         }
         self.feed(chunk, sink);
@@ -149,7 +154,7 @@ impl LineReader {
         } else if !self.partial.is_empty() {
             self.line_number += 1;
             let line = std::mem::take(&mut self.partial);
-            sink.line(self.line_number, Line::Text(trim_cr(&line)));
+            sink.line(self.line_number, Line::Text(&line));
         }
     }
 
@@ -177,17 +182,30 @@ impl LineReader {
     }
 
     fn split(&mut self, mut bytes: &[u8], sink: &mut impl LineSink) {
+        if self.after_cr && !bytes.is_empty() {
+            // The last chunk ended with `\r`: a `\n` here belongs to that line ending.
+            self.after_cr = false;
+            bytes = bytes.strip_prefix(b"\n").unwrap_or(bytes);
+        }
         loop {
             if self.partial.is_empty() && self.dropping.is_none() {
                 let (len, lines) = sink.skippable(bytes);
                 bytes = &bytes[len..];
                 self.line_number += lines;
             }
-            let Some(end) = memchr::memchr(b'\n', bytes) else {
+            let Some(end) = memchr::memchr2(b'\n', b'\r', bytes) else {
                 break;
             };
             let piece = &bytes[..end];
-            bytes = &bytes[end + 1..];
+            let ending = match &bytes[end..] {
+                [b'\r', b'\n', ..] => 2,
+                [b'\r'] => {
+                    self.after_cr = true;
+                    1
+                }
+                _ => 1,
+            };
+            bytes = &bytes[end + ending..];
             self.line_number += 1;
             if let Some(dropped) = self.dropping.take() {
                 sink.line(
@@ -205,7 +223,7 @@ impl LineReader {
             } else {
                 let mut line = std::mem::take(&mut self.partial);
                 line.extend_from_slice(piece);
-                sink.line(self.line_number, Line::Text(trim_cr(&line)));
+                sink.line(self.line_number, Line::Text(&line));
                 line.clear();
                 self.partial = line;
             }
@@ -222,7 +240,7 @@ impl LineReader {
                 },
             );
         } else {
-            sink.line(self.line_number, Line::Text(trim_cr(line)));
+            sink.line(self.line_number, Line::Text(line));
         }
     }
 
@@ -287,10 +305,6 @@ fn bom_len(head: &[u8]) -> usize {
         [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => 2,
         _ => 0,
     }
-}
-
-fn trim_cr(line: &[u8]) -> &[u8] {
-    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// Joins JSON documents written over several lines.

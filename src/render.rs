@@ -80,6 +80,7 @@ pub fn stats_json(report: &Report) -> Value {
         "bytes": stats.bytes,
         "lines": stats.lines,
         "files": files,
+        "unreadable": stats.unreadable,
         "prefiltered_lines": stats.prefiltered_lines,
         "records": stats.records,
         "formats": stats.formats,
@@ -87,6 +88,7 @@ pub fn stats_json(report: &Report) -> Value {
         "skipped_samples": stats.samples,
         "invalid_utf8_lines": stats.invalid_utf8_lines,
         "utf16_inputs": stats.utf16_inputs,
+        "nul_lines": stats.nul_lines,
         "yearless_dates": stats.yearless_dates,
         "assumed_year": stats.assumed_year,
         "candidates": stats.candidates,
@@ -171,30 +173,44 @@ pub fn inert_csv_cell(text: &str) -> String {
     }
 }
 
-/// Writes control characters (C0, DEL, C1, and the bidirectional controls) as visible
-/// escapes, so text from a log cannot move the cursor, change colours or reorder what a
-/// terminal shows.
+/// Writes control characters (C0, DEL, C1), the bidirectional controls, and characters
+/// that show nothing (zero-width spaces and joiners, line and paragraph separators, the
+/// byte-order mark, tag characters) as visible escapes, so text from a log cannot move
+/// the cursor, change colours, reorder what a terminal shows, or hide part of a name.
 ///
 /// ```
 /// use smb_egress::render::terminal_safe;
 ///
 /// assert_eq!(terminal_safe("a\x1b[31mb"), "a\\x1b[31mb");
 /// assert_eq!(terminal_safe("fs\u{202e}01"), "fs\\u{202e}01");
+/// assert_eq!(terminal_safe("evil\u{200b}.exe"), "evil\\u{200b}.exe");
 /// ```
 pub fn terminal_safe(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\0'..='\x1f' | '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
-            '\u{80}'..='\u{9f}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if invisible(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             _ => out.push(c),
         }
     }
     out
+}
+
+/// C1 controls, and format characters that move, reorder or hide text on a terminal.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{80}'..='\u{9f}'
+        | '\u{ad}'
+        | '\u{61c}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0000}'..='\u{e007f}')
 }
 
 /// The findings as an aligned text table; multivalue cells are joined by commas, long
@@ -262,5 +278,45 @@ pub fn summary(report: &Report) -> String {
             .collect();
         out.push_str(&format!("excluded: {}\n", reasons.join(", ")));
     }
+    out.push_str(&encoding_note(stats));
+    out.push_str(&unreadable_note(stats));
     out
+}
+
+/// A line naming the inputs that could not be read, when there were any.
+fn unreadable_note(stats: &Stats) -> String {
+    if stats.unreadable.is_empty() {
+        return String::new();
+    }
+    let inputs: Vec<String> = stats
+        .unreadable
+        .iter()
+        .map(|u| terminal_safe(&format!("{} ({})", u.file, u.reason)))
+        .collect();
+    format!(
+        "not read: {} input(s): {}\n",
+        inputs.len(),
+        inputs.join(", ")
+    )
+}
+
+/// A line saying how text that was not plain UTF-8 was read, when there was any.
+fn encoding_note(stats: &Stats) -> String {
+    let notes = [
+        (stats.utf16_inputs, "input(s) decoded from UTF-16"),
+        (
+            stats.invalid_utf8_lines,
+            "line(s) not UTF-8, read with U+FFFD",
+        ),
+        (stats.nul_lines, "line(s) with NUL bytes, read without them"),
+    ];
+    let notes: Vec<String> = notes
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if notes.is_empty() {
+        return String::new();
+    }
+    format!("encoding: {}\n", notes.join(", "))
 }

@@ -4,7 +4,7 @@
 //! finding, so an empty result is never a mystery. Every counter adds up when partial
 //! results merge; samples keep their order when shards are merged in input order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,15 @@ pub struct Sample {
     pub detail: String,
 }
 
+/// An input that could not be read, wholly or after a part of it was.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    /// The input's name.
+    pub file: String,
+    /// Why, in one line (the reader's error).
+    pub reason: String,
+}
+
 /// What was read from one input.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStat {
@@ -46,6 +55,8 @@ pub struct Stats {
     pub lines: u64,
     /// Per input, in the order first read.
     pub files: Vec<(String, FileStat)>,
+    /// Inputs that could not be read (or not to their end), in the order reported.
+    pub unreadable: Vec<Unreadable>,
     /// Lines passed over unparsed because they hold no SMB port or name (see
     /// [`crate::prefilter`]).
     pub prefiltered_lines: u64,
@@ -61,6 +72,8 @@ pub struct Stats {
     pub invalid_utf8_lines: u64,
     /// Inputs decoded from UTF-16.
     pub utf16_inputs: u64,
+    /// Lines that held NUL bytes (read with them removed).
+    pub nul_lines: u64,
     /// Records whose syslog date had no year, and so took the configured or current one.
     pub yearless_dates: u64,
     /// The year given to dates without one, when any were read.
@@ -74,6 +87,22 @@ pub struct Stats {
     /// Whether the first input of this (partial) run started mid-file, its line numbers
     /// counting from the start of the part; merging in input order makes them absolute.
     pub starts_mid_file: bool,
+    /// Where each input's name is in `files`, so that a run over many inputs, or the
+    /// merge of a snapshot listing many, takes linear time.
+    #[serde(skip)]
+    file_index: FileIndex,
+}
+
+/// The positions of input names in [`Stats::files`]; rebuilt when out of step with it
+/// (after deserializing, or when the list was changed directly). Equal whatever it holds,
+/// since it only mirrors `files`.
+#[derive(Clone, Debug, Default)]
+struct FileIndex(HashMap<String, usize>);
+
+impl PartialEq for FileIndex {
+    fn eq(&self, _: &FileIndex) -> bool {
+        true
+    }
 }
 
 impl Stats {
@@ -93,6 +122,16 @@ impl Stats {
         }
     }
 
+    /// Records that an input could not be read; an input is listed once.
+    pub fn input_failed(&mut self, file: &str, reason: &str) {
+        if self.unreadable.iter().all(|u| u.file != file) {
+            self.unreadable.push(Unreadable {
+                file: file.to_owned(),
+                reason: reason.to_owned(),
+            });
+        }
+    }
+
     /// Adds the counts of a later part of the input to this one.
     pub fn merge(&mut self, other: Stats) {
         if self.files.is_empty() {
@@ -103,21 +142,25 @@ impl Stats {
             _ => 0,
         };
         let first_file = other.files.first().map(|(name, _)| name.clone());
+        let mut kept: HashMap<String, usize> = HashMap::new();
+        for sample in &self.samples {
+            *kept.entry(sample.reason.clone()).or_default() += 1;
+        }
         for mut sample in other.samples {
             if other.starts_mid_file && Some(&sample.file) == first_file.as_ref() {
                 sample.line += offset;
             }
-            let kept = self
-                .samples
-                .iter()
-                .filter(|s| s.reason == sample.reason)
-                .count();
-            if kept < SAMPLES_PER_REASON {
+            let kept = kept.entry(sample.reason.clone()).or_default();
+            if *kept < SAMPLES_PER_REASON {
+                *kept += 1;
                 self.samples.push(sample);
             }
         }
         for (name, stat) in other.files {
             self.add_file(&name, stat.bytes, stat.lines);
+        }
+        for failed in other.unreadable {
+            self.input_failed(&failed.file, &failed.reason);
         }
         self.bytes += other.bytes;
         self.lines += other.lines;
@@ -127,6 +170,7 @@ impl Stats {
         add_counts(&mut self.skipped, other.skipped);
         self.invalid_utf8_lines += other.invalid_utf8_lines;
         self.utf16_inputs += other.utf16_inputs;
+        self.nul_lines += other.nul_lines;
         self.yearless_dates += other.yearless_dates;
         self.assumed_year = self.assumed_year.or(other.assumed_year);
         self.candidates += other.candidates;
@@ -134,23 +178,41 @@ impl Stats {
         self.finding_records += other.finding_records;
     }
 
-    fn file_lines(&self, name: &str) -> u64 {
-        self.files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(0, |(_, s)| s.lines)
+    fn file_lines(&mut self, name: &str) -> u64 {
+        self.file_position(name)
+            .map_or(0, |at| self.files[at].1.lines)
+    }
+
+    /// Where an input is in `files`.
+    fn file_position(&mut self, name: &str) -> Option<usize> {
+        let index = &mut self.file_index.0;
+        let in_step = index.len() == self.files.len()
+            && self
+                .files
+                .last()
+                .is_none_or(|(last, _)| index.contains_key(last));
+        if !in_step {
+            index.clear();
+            for (at, (name, _)) in self.files.iter().enumerate() {
+                index.entry(name.clone()).or_insert(at);
+            }
+        }
+        index.get(name).copied()
     }
 
     /// Adds bytes and lines read from an input.
     pub fn add_file(&mut self, name: &str, bytes: u64, lines: u64) {
-        match self.files.iter_mut().find(|(n, _)| n == name) {
-            Some((_, stat)) => {
+        match self.file_position(name) {
+            Some(at) => {
+                let stat = &mut self.files[at].1;
                 stat.bytes += bytes;
                 stat.lines += lines;
             }
-            None => self
-                .files
-                .push((name.to_owned(), FileStat { bytes, lines })),
+            None => {
+                self.file_index.0.insert(name.to_owned(), self.files.len());
+                self.files
+                    .push((name.to_owned(), FileStat { bytes, lines }));
+            }
         }
     }
 }

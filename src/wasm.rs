@@ -74,6 +74,14 @@ impl WasmAnalyzer {
         Ok(())
     }
 
+    /// Records that the input `name` could not be read (wholly, or after a part of it)
+    /// and why; the report lists it. Ends the current input.
+    #[wasm_bindgen(js_name = inputFailed)]
+    pub fn input_failed(&mut self, name: &str, reason: &str) -> Result<(), JsValue> {
+        self.inner()?.input_failed(name, reason);
+        Ok(())
+    }
+
     /// Feeds a chunk of the current input.
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
         self.inner()?.push(chunk);
@@ -98,6 +106,26 @@ impl WasmAnalyzer {
     #[wasm_bindgen(js_name = takeRecords)]
     pub fn take_records(&mut self) -> Result<String, JsValue> {
         Ok(self.inner()?.take_records())
+    }
+
+    /// Turns the verdicts view on, keeping at most `cap` lines between two takes, or off
+    /// with `cap` undefined (see [`crate::verdicts`]).
+    #[wasm_bindgen(js_name = collectVerdicts)]
+    pub fn collect_verdicts(&mut self, cap: Option<u32>) -> Result<(), JsValue> {
+        self.inner()?.collect_verdicts(cap.map(|c| c as usize));
+        Ok(())
+    }
+
+    /// The verdicts kept since the last call, one JSON object a line.
+    #[wasm_bindgen(js_name = takeVerdicts)]
+    pub fn take_verdicts(&mut self) -> Result<String, JsValue> {
+        Ok(self.inner()?.take_verdicts())
+    }
+
+    /// How many verdicts the view's cap held back.
+    #[wasm_bindgen(js_name = verdictsDropped)]
+    pub fn verdicts_dropped(&mut self) -> Result<f64, JsValue> {
+        Ok(self.inner()?.verdicts_dropped() as f64)
     }
 
     /// Bytes read so far.

@@ -149,6 +149,26 @@ fn the_records_view_gives_one_json_object_a_line() {
     assert_eq!(lines[1]["dest_ip"], "10.1.0.20");
 }
 
+#[wasm_bindgen_test]
+fn the_verdicts_view_gives_each_smb_record_its_verdict_under_a_cap() {
+    let mut a = analyzer("{}");
+    a.collect_verdicts(Some(1)).unwrap();
+    a.push(OUTBOUND.as_bytes()).unwrap();
+    a.push(INTERNAL.as_bytes()).unwrap();
+    let lines: Vec<Value> = a
+        .take_verdicts()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["verdict"], "finding");
+    assert_eq!(a.verdicts_dropped().unwrap(), 1.0);
+    a.push(INTERNAL.as_bytes()).unwrap();
+    let line: Value = serde_json::from_str(a.take_verdicts().unwrap().trim()).unwrap();
+    assert_eq!(line["reason"], "destination_internal");
+}
+
 /// A small deterministic generator, so a failure can be replayed.
 struct XorShift(u64);
 

@@ -131,11 +131,15 @@ function startsRecord(byte) {
  * Analyzes the parts on `jobs` worker threads and merges their snapshots in order.
  *
  * @param {Part[]} parts
+ * A part that cannot be read is recorded in the report, and `onFailure(path, reason)`
+ * is called; the other parts are still read.
+ *
  * @param {{ jobs: number, options: object, currentYear: number,
- *   onBytes?: (n: number) => void }} settings
+ *   onBytes?: (n: number) => void,
+ *   onFailure?: (path: string, reason: string) => void }} settings
  * @returns {Promise<Analyzer>}
  */
-export async function analyzeParts(parts, { jobs, options, currentYear, onBytes }) {
+export async function analyzeParts(parts, { jobs, options, currentYear, onBytes, onFailure }) {
   const snapshots = new Array(parts.length);
   const queue = [...parts];
   const count = Math.max(1, Math.min(jobs, parts.length, os.availableParallelism?.() ?? jobs));
@@ -144,7 +148,7 @@ export async function analyzeParts(parts, { jobs, options, currentYear, onBytes 
     await Promise.all(
       workers.map(async (worker) => {
         for (let part = queue.shift(); part; part = queue.shift()) {
-          snapshots[part.index] = await worker.run(part, onBytes);
+          snapshots[part.index] = await worker.run(part, onBytes, onFailure);
         }
       }),
     );
@@ -165,6 +169,8 @@ function spawn(options, currentYear) {
   worker.on("message", (message) => {
     if (message.type === "progress") {
       pending?.onBytes?.(message.bytes);
+    } else if (message.type === "failed") {
+      pending?.onFailure?.(message.path, message.message);
     } else if (message.type === "done") {
       pending?.resolve(message.snapshot);
     } else if (message.type === "error") {
@@ -174,9 +180,9 @@ function spawn(options, currentYear) {
     }
   });
   return {
-    run(part, onBytes) {
+    run(part, onBytes, onFailure) {
       return new Promise((resolve, reject) => {
-        pending = { resolve, reject, onBytes };
+        pending = { resolve, reject, onBytes, onFailure };
         worker.postMessage(part);
       });
     },

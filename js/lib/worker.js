@@ -1,5 +1,6 @@
 // A worker thread of the CLI's `--jobs`: analyzes the parts it is sent, one at a time,
-// and answers each with the part's snapshot.
+// and answers each with the part's snapshot. A part that cannot be read is recorded in
+// its snapshot (and told to the main thread), so the other parts are still reported.
 
 import fs from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
@@ -32,7 +33,15 @@ async function analyzePart(part) {
     reported = bytes;
   };
   if (part.end > part.start) {
-    await analyzer.pushStream(stream, { onProgress });
+    try {
+      await analyzer.pushStream(stream, { onProgress });
+    } catch (error) {
+      if (error?.name === "SmbEgressError" && error.code !== "unreadable_input") {
+        throw error;
+      }
+      analyzer.inputFailed(part.path, error.message);
+      parentPort.postMessage({ type: "failed", path: part.path, message: error.message });
+    }
   } else {
     stream.destroy();
   }

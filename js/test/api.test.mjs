@@ -8,7 +8,15 @@ import { Readable } from "node:stream";
 import { describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 
-import { analyze, analyzeStream, Analyzer, formats, SmbEgressError, version } from "smb-egress";
+import {
+  analyze,
+  analyzeStream,
+  Analyzer,
+  formats,
+  inputChunks,
+  SmbEgressError,
+  version,
+} from "smb-egress";
 import {
   lineCuts,
   randomChunks,
@@ -245,6 +253,61 @@ describe("Analyzer", () => {
       .map((line) => JSON.parse(line));
     assert.ok(records.length > 0);
     assert.ok(records.every((r) => "src_ip" in r && "dest_port" in r));
+  });
+
+  it("gives each SMB record's verdict when asked, under a cap", () => {
+    const analyzer = Analyzer.create({}, { verdicts: 1_000_000 });
+    analyzer.push(sample);
+    const report = Analyzer.merge([analyzer.snapshot()]).finish();
+    const lines = analyzer
+      .takeVerdicts()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const findings = lines.filter((l) => l.verdict === "finding");
+    assert.equal(findings.length, report.stats.finding_records);
+    const reasons = {};
+    for (const { reason } of lines.filter((l) => l.verdict === "excluded")) {
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+    }
+    assert.deepEqual(reasons, report.stats.excluded);
+    assert.equal(analyzer.verdictsDropped(), 0);
+
+    const capped = Analyzer.create({}, { verdicts: 3 });
+    capped.push(sample);
+    assert.equal(capped.takeVerdicts().trim().split("\n").length, 3);
+    assert.ok(capped.verdictsDropped() > 0);
+    assert.throws(() => Analyzer.create({}, { verdicts: -1 }), { code: "bad_option" });
+  });
+
+  it("gives any input's plain bytes for feeding several analyzers", async () => {
+    const gz = gzipSync(sample);
+    const inputs = [sample, gz, new Blob([gz]), sample.toString(), Readable.from([gz])];
+    for (const input of inputs) {
+      const pieces = [];
+      let last;
+      for await (const chunk of inputChunks(input, { onProgress: (p) => (last = p) })) {
+        pieces.push(chunk);
+      }
+      const expected = typeof input === "string" ? Buffer.byteLength(input) : sample.length;
+      assert.equal(Buffer.concat(pieces).length, expected);
+      assert.ok(last.bytes > 0);
+    }
+    const both = [Analyzer.create(), Analyzer.create({ profile: "escu" })];
+    for await (const chunk of inputChunks(new Blob([gz]))) {
+      both.forEach((a) => a.push(chunk));
+    }
+    assert.equal(comparable(both[0].finish()), comparable(one));
+    assert.equal(both[1].finish().profile, "escu");
+
+    const controller = new AbortController();
+    controller.abort(new Error("stop"));
+    await assert.rejects(async () => {
+      for await (const chunk of inputChunks(new Blob([sample]), { signal: controller.signal })) {
+        assert.fail(`read ${chunk.length} bytes after abort`);
+      }
+    }, /stop/);
+    assert.throws(() => inputChunks(42), { code: "bad_input" });
   });
 
   it("refuses calls after finish", () => {

@@ -83,6 +83,10 @@ const MAX_ROW: usize = 1 << 20;
 /// The most lines a row may run over.
 const MAX_ROW_LINES: usize = 256;
 
+/// The most columns a header row may have; a longer row is not taken for a header, so
+/// that a line of commas does not become a layout of a million columns.
+const MAX_COLUMNS: usize = 4096;
+
 /// A field of [`NAMES`], by its index.
 #[derive(Clone, Copy)]
 enum Field {
@@ -305,6 +309,9 @@ impl CsvLayout {
 /// The layout of a header row, if the line is one.
 fn read_header(line: &str) -> Option<CsvLayout> {
     if !line.contains("src_ip") || !line.contains("dest_ip") {
+        return None;
+    }
+    if memchr::memchr_iter(b',', line.as_bytes()).count() >= MAX_COLUMNS {
         return None;
     }
     let names = split_row(line)?;

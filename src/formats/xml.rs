@@ -55,7 +55,15 @@ impl Event {
         let mut rest = text;
         while let Some(start) = rest.find("<Data") {
             rest = &rest[start + 5..];
-            let Some(tag_end) = rest.find('>') else { break };
+            // A tag ends at its `>`; a `<` before it starts the next tag, so each byte is
+            // searched once however many unclosed tags a hostile line holds.
+            let Some(tag_end) = rest.find(['>', '<']) else {
+                break;
+            };
+            if rest.as_bytes()[tag_end] == b'<' {
+                rest = &rest[tag_end..];
+                continue;
+            }
             let tag = &rest[..tag_end];
             let Some(name) = attribute(tag, "Name") else {
                 continue;
@@ -144,7 +152,9 @@ pub fn decode(text: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        let end = rest.find(';').filter(|e| *e <= 10);
+        // A reference is short: look for its `;` in the next few bytes only, so that a
+        // line of `&` without `;` is read in linear time.
+        let end = rest.bytes().take(11).position(|b| b == b';');
         let decoded = end.and_then(|e| entity(&rest[1..e]));
         match (end, decoded) {
             (Some(e), Some(c)) => {

@@ -41,6 +41,7 @@ class RawCall:
 
     def __init__(self, store, func, slots):
         self.values = (ffi.wasmtime_val_raw_t * slots)()
+        self.slots = [self.values[i] for i in range(slots)]
         self.trap = ctypes.POINTER(ffi.wasm_trap_t)()
         self.call = functools.partial(
             _bindings._wasmtime_func_call_unchecked,
@@ -52,15 +53,14 @@ class RawCall:
         )
 
     def __call__(self, *args):
-        values = self.values
-        for i, arg in enumerate(args):
-            values[i].i32 = arg
+        for slot, arg in zip(self.slots, args):
+            slot.i32 = arg
         error = self.call()
         if error:
             raise WasmtimeError._from_ptr(error)
         if self.trap:
             raise RuntimeError("the module trapped")
-        return values[0].i32
+        return self.slots[0].i32
 
 
 # The memory's base address, as an int: the wrapper's `data_ptr` costs a few microseconds.
