@@ -113,6 +113,14 @@ want analyzer_chunks && seed analyzer_chunks '\000\007' "${all_files[@]}" &&
   seed analyzer_chunks '\051\000' "$fixtures/made/zeek-conn.json.log" "$fixtures/made/cisco-asa.log"
 # Mode 2: the log's own snapshot.
 want snapshot_merge && seed snapshot_merge '\002' "${all_files[@]}"
+# One JSON record a seed, behind the flags byte (annotate mode, default profile).
+if want fluentbit_filter; then
+  mkdir -p "$corpus/fluentbit_filter"
+  cat "${all_files[@]}" | awk -v out="$corpus/fluentbit_filter" '
+    /^\{/ && n < 300 {
+      path = sprintf("%s/record.%03d", out, n++); printf "\001%s", $0 > path; close(path)
+    }'
+fi
 if want assets_csv; then
   mkdir -p "$corpus/assets_csv"
   printf 'nt_host,category,ip\nfs01,internal|file_server,10.1.0.0/16|192.0.2.5\n' \

@@ -6,10 +6,11 @@
 #   fuzz/smoke.sh                 every target
 #   fuzz/smoke.sh detect …        only these
 #
-# FUZZ_SECONDS (default 10) is the time of the targets that read whole logs, snapshots,
-# asset tables and allowlists; FUZZ_FORMAT_SECONDS (default 4) that of each of the
-# twenty forced-format targets, whose inputs are narrower. With the build, the whole
-# run takes three to five minutes on two cores.
+# FUZZ_SECONDS (default 8) is the time of the targets that read whole logs, snapshots,
+# asset tables and allowlists; FUZZ_FORMAT_SECONDS (default 3) that of each of the
+# twenty forced-format targets, whose inputs are narrower: a little over two minutes of
+# fuzzing in all. With a cold build (two to three minutes on two cores) the whole run
+# takes about five minutes.
 #
 # cargo-fuzz is installed when missing. It needs a nightly compiler; RUSTC_BOOTSTRAP=1
 # lets the stable one serve. The build has no sanitizer: the crate is safe Rust, and
@@ -41,8 +42,8 @@ fi
 
 start=$SECONDS
 for target in "${targets[@]}"; do
-  seconds=${FUZZ_SECONDS:-10}
-  [[ $target == format_* ]] && seconds=${FUZZ_FORMAT_SECONDS:-4}
+  seconds=${FUZZ_SECONDS:-8}
+  [[ $target == format_* ]] && seconds=${FUZZ_FORMAT_SECONDS:-3}
   echo "fuzz smoke: $target for ${seconds}s"
   log="$here/artifacts/smoke-$target.log"
   mkdir -p "$here/artifacts"

@@ -175,6 +175,11 @@ impl Analyzer {
 
     /// Feeds a chunk of the current input.
     pub fn push(&mut self, chunk: &[u8]) {
+        // An empty chunk changes nothing, so that no cut of the input differs from
+        // another; an input named with `begin_input` is listed even when empty.
+        if chunk.is_empty() {
+            return;
+        }
         self.input_open = true;
         self.input_bytes += chunk.len() as u64;
         self.stats.bytes += chunk.len() as u64;

@@ -203,3 +203,35 @@ pub fn snapshot_header(config: &Config) -> Vec<u8> {
         .expect("a snapshot starts with two strings");
     snapshot[..snapshot.len() - rest.len()].to_vec()
 }
+
+/// The Fluent Bit filter on one record. The first byte chooses the mode (`annotate` or
+/// `findings`) and the profile; the rest is the record's text. A record that is a JSON
+/// object comes back dropped or as a JSON object; anything else comes back unchanged.
+pub fn fluentbit_filter(data: &[u8]) {
+    use smb_egress::fluentbit::{Filter, Setup};
+
+    let [flags, rest @ ..] = data else {
+        return;
+    };
+    let Ok(record) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let mode = if flags & 1 != 0 {
+        "annotate"
+    } else {
+        "findings"
+    };
+    let profile = if flags & 2 != 0 { "escu" } else { "default" };
+    let text = format!(r#"{{"mode":"{mode}","profile":"{profile}","includeBlocked":true}}"#);
+    let setup = Setup::from_json(&text, &mut |_| Err("no files".into()));
+    let mut filter = Filter::new(setup);
+    let time = i64::from(u32::from(flags)) * 86_400 * 1000;
+    let out = filter.process(time, record).to_owned();
+    let object = serde_json::from_str::<serde_json::Value>(record).is_ok_and(|v| v.is_object());
+    if !object {
+        assert!(out.is_empty() || out == record, "{out:?}");
+    } else if !out.is_empty() {
+        let value: serde_json::Value = serde_json::from_str(&out).expect("valid JSON out");
+        assert!(value.is_object());
+    }
+}
