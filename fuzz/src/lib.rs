@@ -225,7 +225,7 @@ pub fn fluentbit_filter(data: &[u8]) {
     let text = format!(r#"{{"mode":"{mode}","profile":"{profile}","includeBlocked":true}}"#);
     let setup = Setup::from_json(&text, &mut |_| Err("no files".into()));
     let mut filter = Filter::new(setup);
-    let time = i64::from(u32::from(flags)) * 86_400 * 1000;
+    let time = i64::from(u32::from(*flags)) * 86_400 * 1000;
     let out = filter.process(time, record).to_owned();
     let object = serde_json::from_str::<serde_json::Value>(record).is_ok_and(|v| v.is_object());
     if !object {
