@@ -16,20 +16,30 @@
 //! it is configured.
 //!
 //! The search runs 16 bytes at a time (SSSE3 on x86-64, SIMD128 in WebAssembly built
-//! with `+simd128`, plain code elsewhere): the first three bytes of up to eight patterns
-//! are looked up, in either case, at every offset of the block at once (two table
-//! lookups per byte position, on its two nibbles), and only where one of them starts is
-//! the whole pattern checked. Line ends are found in the same pass, so stretches of lines
+//! with `+simd128`, plain code elsewhere): three bytes of each pattern, its head, are
+//! looked up in either case at every offset of the block at once (two table lookups per
+//! byte position, on its two nibbles, for up to eight heads), and only where a head is
+//! found is the whole pattern checked. Line ends are found in the same pass, so stretches of lines
 //! with no match are passed over without being split into lines. JSON lines, and rows
 //! under a Zeek layout, are searched for the ports and SMB names only. A match is only a
 //! hint (`smbios` holds `smb`):
 //! the line is then parsed and judged as usual.
 
-/// SMB application names, lower case: any of them makes a line worth parsing.
-const SMB_WORDS: [&[u8]; 4] = [b"smb", b"cifs", b"microsoft-ds", b"netbios-ssn"];
+/// SMB application names, lower case: any of them makes a line worth parsing. Each
+/// comes with where its head starts: the three bytes looked up block-wise, chosen to be
+/// rare in connection logs (`t-d`, not `mic`; `s-s`, not the `net` of every `.net`
+/// host name), so that few lines stop the search for nothing.
+const SMB_WORDS: [(&[u8], usize); 4] = [
+    (b"smb", 0),
+    (b"cifs", 0),
+    (b"microsoft-ds", 8),
+    (b"netbios-ssn", 6),
+];
 
-/// Words of the CSV header lines that give a layout (CIM exports, AWS VPC custom layouts).
-const HEADER_WORDS: [&[u8]; 3] = [b"src_ip", b"srcaddr", b"all_traffic"];
+/// Words of the CSV header lines that give a layout (CIM exports, AWS VPC custom
+/// layouts), with where their heads start (`c_i`, `cad`, `l_t`: the `src` of `SRC=` and
+/// `srcip=` is in every line of some text formats).
+const HEADER_WORDS: [(&[u8], usize); 3] = [(b"src_ip", 2), (b"srcaddr", 2), (b"all_traffic", 2)];
 
 /// One thing to look for.
 #[derive(Clone, Debug)]
@@ -37,6 +47,16 @@ struct Pattern {
     /// Lower case bytes.
     bytes: Vec<u8>,
     kind: Kind,
+    /// Where its head (the three bytes looked up block-wise) starts.
+    head_at: usize,
+}
+
+impl Pattern {
+    /// The three bytes looked up block-wise; `None` for a pattern shorter than that.
+    fn head(&self) -> Option<[u8; 3]> {
+        let head = self.bytes.get(self.head_at..self.head_at + 3)?;
+        head.try_into().ok()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,12 +90,12 @@ pub struct Prefilter {
     lines: Heads,
 }
 
-/// The distinct first three bytes of some patterns, compared block-wise.
+/// The distinct heads of some patterns, looked up block-wise.
 #[derive(Clone, Debug)]
 struct Heads {
     three: Vec<[u8; 3]>,
-    /// The heads as nibble tables, eight heads to a table.
-    tables: Vec<Nibbles>,
+    /// The heads as nibble tables.
+    tables: Nibbles,
     /// Whether a pattern is shorter than three bytes (a port under 100): lines are
     /// then checked at every offset.
     short: bool,
@@ -86,14 +106,14 @@ impl Heads {
         let mut three = Vec::new();
         let mut short = false;
         for p in patterns {
-            match p.bytes[..] {
-                [a, b, c, ..] => three.push([a, b, c]),
-                _ => short = true,
+            match p.head() {
+                Some(head) => three.push(head),
+                None => short = true,
             }
         }
         three.sort();
         three.dedup();
-        let tables = three.chunks(8).map(Nibbles::new).collect();
+        let tables = Nibbles::new(&three);
         Heads {
             three,
             tables,
@@ -102,15 +122,17 @@ impl Heads {
     }
 }
 
-/// Up to eight heads as lookup tables on the nibbles of a byte, one bit per head.
+/// Heads as lookup tables on the nibbles of a byte, in eight buckets of a bit each.
 ///
-/// Bit `h` of `low[i][n]` is set when byte `i` of head `h`, in either case, has the low
-/// nibble `n`; `high` likewise for the high nibble. A byte `x` matches byte `i` of head
-/// `h` exactly when bit `h` is set in both `low[i][x & 15]` and `high[i][x >> 4]`: the
-/// two cases of a letter differ only in the high nibble, so no other byte gets through.
-/// Looking the nibbles of 16 bytes up at once (one shuffle each) and and-ing the three
-/// positions gives the offsets where some head starts, with a few operations per block
-/// whatever the number of heads.
+/// Bit `h` of `low[i][n]` is set when byte `i` of a head of bucket `h`, in either case,
+/// has the low nibble `n`; `high` likewise for the high nibble. With a head to a bucket
+/// (eight heads or fewer), a byte `x` matches byte `i` of the head of bucket `h` exactly
+/// when bit `h` is set in both `low[i][x & 15]` and `high[i][x >> 4]`: the two cases of
+/// a letter differ only in the high nibble, so no other byte gets through. With more
+/// heads, neighbours in byte order share a bucket, and a few other three-byte strings
+/// get through too, for the whole-pattern check to turn down. Looking the nibbles of 16
+/// bytes up at once (one shuffle each) and and-ing the three positions gives the offsets
+/// where a head may start, with a few operations per block whatever the number of heads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Nibbles {
     low: [[u8; 16]; 3],
@@ -120,7 +142,8 @@ struct Nibbles {
 impl Nibbles {
     fn new(heads: &[[u8; 3]]) -> Nibbles {
         let mut tables = Nibbles::default();
-        for (bit, head) in heads.iter().enumerate() {
+        for (n, head) in heads.iter().enumerate() {
+            let bit = n * 8 / heads.len();
             for (i, &b) in head.iter().enumerate() {
                 for x in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
                     tables.low[i][usize::from(x & 15)] |= 1 << bit;
@@ -140,12 +163,14 @@ impl Prefilter {
             .map(|p| Pattern {
                 bytes: p.to_string().into_bytes(),
                 kind: Kind::Port,
+                head_at: 0,
             })
             .collect();
         for (words, kind) in [(&SMB_WORDS[..], Kind::Word), (&HEADER_WORDS, Kind::Header)] {
-            patterns.extend(words.iter().map(|w| Pattern {
-                bytes: w.to_vec(),
+            patterns.extend(words.iter().map(|&(word, head_at)| Pattern {
+                bytes: word.to_vec(),
                 kind,
+                head_at,
             }));
         }
         Prefilter {
@@ -200,11 +225,8 @@ impl Prefilter {
             &self.rows
         };
         let verify = &mut |at| self.matches_at(bytes, at, mode == Mode::Text);
-        if let [tables] = &heads.tables[..]
-            && !heads.short
-            && blocks::available()
-        {
-            return blocks::skippable(tables, bytes, mode, verify);
+        if !heads.short && blocks::available() {
+            return blocks::skippable(&heads.tables, bytes, mode, verify);
         }
         self.skippable_lines(bytes, mode)
     }
@@ -239,9 +261,12 @@ impl Prefilter {
         search(heads, line, &mut |at| self.matches_at(line, at, headers))
     }
 
-    /// Whether a whole pattern starts at `at`.
-    fn matches_at(&self, line: &[u8], at: usize, headers: bool) -> bool {
+    /// Whether a whole pattern holds its head at `head`.
+    fn matches_at(&self, line: &[u8], head: usize, headers: bool) -> bool {
         self.patterns.iter().any(|p| {
+            let Some(at) = head.checked_sub(p.head_at) else {
+                return false;
+            };
             let Some(text) = line.get(at..at + p.bytes.len()) else {
                 return false;
             };
@@ -292,10 +317,7 @@ fn search(heads: &Heads, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> b
     if heads.short || !blocks::available() {
         return search_scalar(heads, line, check);
     }
-    heads
-        .tables
-        .iter()
-        .any(|tables| blocks::search(tables, line, check))
+    blocks::search(&heads.tables, line, check)
 }
 
 /// The plain search: the reference the block search must agree with.
@@ -859,7 +881,7 @@ mod tests {
     /// names, and filler.
     #[test]
     fn skippable_blocks_agree_with_lines() {
-        let pieces: [&[u8]; 18] = [
+        let pieces: [&[u8]; 21] = [
             b"\n",
             b"\n",
             b"{",
@@ -878,8 +900,11 @@ mod tests {
             b"\r\n",
             b"\r",
             b"\0",
+            b"Microsoft-DS",
+            b"c_d",
+            b"3389",
         ];
-        let p = Prefilter::new(&[139, 445]);
+        let prefilters = [Prefilter::new(&[139, 445]), many_ports()];
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         let mut next = move || {
             seed ^= seed << 13;
@@ -895,11 +920,12 @@ mod tests {
                 let piece = if weights < 60 {
                     b"abcdefgh01"
                 } else {
-                    pieces[(next() % 18) as usize]
+                    pieces[next() as usize % pieces.len()]
                 };
                 text.extend_from_slice(piece);
             }
-            for mode in [Mode::Text, Mode::Rows, Mode::Json] {
+            let modes = [Mode::Text, Mode::Rows, Mode::Json];
+            for (p, mode) in prefilters.iter().flat_map(|p| modes.map(|m| (p, m))) {
                 let expected = if starts_plain(&text, mode) {
                     p.skippable_lines(&text, mode)
                 } else {
@@ -915,35 +941,67 @@ mod tests {
         }
     }
 
-    /// Every offset of a match, in lines of every length around the block size, is
-    /// found by the block search exactly where the plain search finds it.
+    /// Every offset of a head, in lines of every length around the block size, is
+    /// found by the block search exactly where the plain search finds it (the block
+    /// search may offer more offsets when heads share a bucket; the whole-pattern check
+    /// turns those down, and here the exact head check does).
     #[test]
     fn block_search_agrees_with_plain() {
-        let p = Prefilter::new(&[139, 445]);
-        let needles = ["445", "SmB", "cifs", "1445", "44", "netbios-ssn", "139"];
-        for len in 0..70 {
-            for needle in needles {
-                for at in 0..=len {
-                    let mut line = vec![b'.'; len];
-                    line.splice(at..at, needle.bytes());
-                    let mut seen_block = Vec::new();
-                    let mut seen_plain = Vec::new();
-                    search(&p.lines, &line, &mut |i| {
-                        seen_block.push(i);
-                        false
-                    });
-                    search_scalar(&p.lines, &line, &mut |i| {
-                        seen_plain.push(i);
-                        false
-                    });
-                    assert_eq!(
-                        seen_block,
-                        seen_plain,
-                        "{:?}",
-                        String::from_utf8_lossy(&line)
-                    );
+        let needles = [
+            "445",
+            "SmB",
+            "cifs",
+            "1445",
+            "44",
+            "netbios-ssn",
+            "139",
+            "Microsoft-DS",
+            "src_ip",
+            "SRCADDR",
+            "all_traffic",
+            "c_d",
+            "3389",
+        ];
+        for p in [Prefilter::new(&[139, 445]), many_ports()] {
+            for len in 0..70 {
+                for needle in needles {
+                    for at in 0..=len {
+                        block_search_agrees_at(&p, len, needle, at);
+                    }
                 }
             }
         }
+    }
+
+    /// A prefilter with more heads than buckets.
+    fn many_ports() -> Prefilter {
+        Prefilter::new(&[139, 445, 135, 137, 138, 1445, 2049, 3389, 8445, 111, 993])
+    }
+
+    fn block_search_agrees_at(p: &Prefilter, len: usize, needle: &str, at: usize) {
+        let mut line = vec![b'.'; len];
+        line.splice(at..at, needle.bytes());
+        let mut seen_block = Vec::new();
+        let mut seen_plain = Vec::new();
+        let exact = |i: usize| {
+            let window = line.get(i..i + 3).unwrap_or_default();
+            p.lines.three.iter().any(|h| window.eq_ignore_ascii_case(h))
+        };
+        search(&p.lines, &line, &mut |i| {
+            if exact(i) {
+                seen_block.push(i);
+            }
+            false
+        });
+        search_scalar(&p.lines, &line, &mut |i| {
+            seen_plain.push(i);
+            false
+        });
+        assert_eq!(
+            seen_block,
+            seen_plain,
+            "{:?}",
+            String::from_utf8_lossy(&line)
+        );
     }
 }
