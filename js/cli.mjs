@@ -166,9 +166,11 @@ async function analyzeHere(paths, options, settings) {
       }
     };
     try {
-      const stream =
-        path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 1 << 20 });
-      await analyzer.pushStream(stream, { onProgress });
+      if (path === "-") {
+        await analyzer.pushStream(process.stdin, { onProgress });
+      } else {
+        await analyzer.pushFile(path, { onProgress });
+      }
     } catch (error) {
       if (!isReadError(error)) {
         throw error;

@@ -2,7 +2,6 @@
 // and answers each with the part's snapshot. A part that cannot be read is recorded in
 // its snapshot (and told to the main thread), so the other parts are still reported.
 
-import fs from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 
 import { Analyzer } from "../index.js";
@@ -22,28 +21,19 @@ parentPort.on("message", async (part) => {
 async function analyzePart(part) {
   const analyzer = Analyzer.create(options, { currentYear });
   analyzer.beginInput(part.path, part.header ? { header: part.header } : {});
-  const stream = fs.createReadStream(part.path, {
-    start: part.start,
-    end: Math.max(part.start, part.end - 1),
-    highWaterMark: 1 << 20,
-  });
   let reported = 0;
   const onProgress = ({ bytes }) => {
     parentPort.postMessage({ type: "progress", bytes: bytes - reported });
     reported = bytes;
   };
-  if (part.end > part.start) {
-    try {
-      await analyzer.pushStream(stream, { onProgress });
-    } catch (error) {
-      if (error?.name === "SmbEgressError" && error.code !== "unreadable_input") {
-        throw error;
-      }
-      analyzer.inputFailed(part.path, error.message);
-      parentPort.postMessage({ type: "failed", path: part.path, message: error.message });
+  try {
+    await analyzer.pushFile(part.path, { start: part.start, end: part.end, onProgress });
+  } catch (error) {
+    if (error?.name === "SmbEgressError" && error.code !== "unreadable_input") {
+      throw error;
     }
-  } else {
-    stream.destroy();
+    analyzer.inputFailed(part.path, error.message);
+    parentPort.postMessage({ type: "failed", path: part.path, message: error.message });
   }
   return analyzer.snapshot();
 }
