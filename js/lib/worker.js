@@ -4,36 +4,23 @@
 
 import { parentPort, workerData } from "node:worker_threads";
 
-import { Analyzer } from "../index.js";
+import { analyzePart } from "./part.js";
 
 const { options, currentYear } = workerData;
 
+const settings = {
+  options,
+  currentYear,
+  onBytes: (bytes) => parentPort.postMessage({ type: "progress", bytes }),
+  onFailure: (path, message) => parentPort.postMessage({ type: "failed", path, message }),
+};
+
 parentPort.on("message", async (part) => {
   try {
-    const snapshot = await analyzePart(part);
+    const snapshot = await analyzePart(part, settings);
     parentPort.postMessage({ type: "done", index: part.index, snapshot }, [snapshot.buffer]);
   } catch (error) {
     const code = error?.name === "SmbEgressError" ? error.code : "unreadable_input";
     parentPort.postMessage({ type: "error", code, message: error.message, path: part.path });
   }
 });
-
-async function analyzePart(part) {
-  const analyzer = Analyzer.create(options, { currentYear });
-  analyzer.beginInput(part.path, part.header ? { header: part.header } : {});
-  let reported = 0;
-  const onProgress = ({ bytes }) => {
-    parentPort.postMessage({ type: "progress", bytes: bytes - reported });
-    reported = bytes;
-  };
-  try {
-    await analyzer.pushFile(part.path, { start: part.start, end: part.end, onProgress });
-  } catch (error) {
-    if (error?.name === "SmbEgressError" && error.code !== "unreadable_input") {
-      throw error;
-    }
-    analyzer.inputFailed(part.path, error.message);
-    parentPort.postMessage({ type: "failed", path: part.path, message: error.message });
-  }
-  return analyzer.snapshot();
-}
