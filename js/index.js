@@ -157,6 +157,10 @@ export class Analyzer {
     if (!isNode) {
       throw new SmbEgressError("bad_input", "pushFile reads files in Node only");
     }
+    if (!isOffset(start) || !(end === Infinity || isOffset(end))) {
+      const found = `${JSON.stringify(start)} and ${JSON.stringify(end)}`;
+      throw new SmbEgressError("bad_input", `pushFile: expected byte offsets, found ${found}`);
+    }
     if (end <= start) {
       return this;
     }
@@ -213,6 +217,10 @@ export class Analyzer {
     const text = this.#call((a) => a.finish(checkOutput(output)));
     return output === "object" ? JSON.parse(text) : text;
   }
+}
+
+function isOffset(value) {
+  return Number.isSafeInteger(value) && value >= 0;
 }
 
 function verdictCap(cap) {

@@ -86,6 +86,13 @@ describe("Analyzer.pushFile", () => {
     }
   });
 
+  it("refuses a range that is not byte offsets", async () => {
+    for (const range of [{ start: -1 }, { start: 1.5 }, { end: "10" }, { start: NaN }]) {
+      const analyzer = Analyzer.create().beginInput("x");
+      await assert.rejects(analyzer.pushFile(bigPath, range), { code: "bad_input" });
+    }
+  });
+
   it("reads nothing from an empty range", async () => {
     const analyzer = Analyzer.create().beginInput("x");
     await analyzer.pushFile(join(dir, "missing.log"), { start: 5, end: 5 });
