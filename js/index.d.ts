@@ -241,6 +241,8 @@ export class Analyzer {
   verdictsDropped(): number;
   /** Ends the current input and gives the mergeable state. */
   snapshot(): Uint8Array;
+  /** Gives back the module memory the analyzer holds now; it takes no more calls. */
+  free(): void;
   /** Ends the run and gives the report. */
   finish(settings?: { output?: "object" }): Report;
   finish(settings: { output: TextOutput }): string;

@@ -29,5 +29,7 @@ export async function analyzePart(part, { options, currentYear, onBytes, onFailu
     analyzer.inputFailed(part.path, error.message);
     onFailure(part.path, error.message);
   }
-  return analyzer.snapshot();
+  const snapshot = analyzer.snapshot();
+  analyzer.free();
+  return snapshot;
 }

@@ -313,6 +313,14 @@ describe("Analyzer", () => {
     assert.throws(() => inputChunks(42), { code: "bad_input" });
   });
 
+  it("takes no calls after free, and frees once", () => {
+    const analyzer = Analyzer.create().push(sample.subarray(0, 1000));
+    analyzer.free();
+    analyzer.free();
+    assert.throws(() => analyzer.push("x"), { name: "SmbEgressError", code: "finished" });
+    assert.throws(() => analyzer.snapshot(), { code: "finished" });
+  });
+
   it("refuses calls after finish", () => {
     const analyzer = Analyzer.create();
     analyzer.finish();

@@ -30,6 +30,7 @@ export async function examples(blob: Blob, stream: ReadableStream<Uint8Array>): 
   const analyzer = Analyzer.create({ ports: [445] }, { records: true });
   analyzer.beginInput("a.log").push("line\n").push(new Uint8Array(1));
   const snapshot: Uint8Array = analyzer.snapshot();
+  analyzer.free();
   const merged: Report = Analyzer.merge([snapshot]).finish();
   const csv: string = Analyzer.create().finish({ output: "csv" });
   const ids: string[] = formats().map((f) => f.id);
