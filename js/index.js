@@ -2,7 +2,7 @@
 // Internet, from logs. The detection runs in a wasm module built from the Rust crate;
 // this file is its JS face. See index.d.ts for the documented API.
 
-import { call, currentGeneration, load, lostState } from "./lib/runtime.js";
+import { call, currentGeneration, isNode, load, lostState } from "./lib/runtime.js";
 import { SmbEgressError } from "./lib/errors.js";
 import { openInput } from "./lib/file.js";
 import { optionsJson } from "./lib/options.js";
@@ -20,8 +20,6 @@ import {
 export { SmbEgressError };
 
 await load();
-
-const isNode = typeof process === "object" && typeof process.versions?.node === "string";
 
 /** The report forms `finish` and `analyze` give. */
 const OUTPUTS = ["object", "json", "ndjson", "csv", "table"];

@@ -11,7 +11,8 @@ import { SmbEgressError } from "./errors.js";
 
 const WASM_URL = new URL("../pkg/smb_egress_bg.wasm", import.meta.url);
 
-const isNode = typeof process === "object" && typeof process.versions?.node === "string";
+/** Whether this is Node (where files are read from disk), not a browser. */
+export const isNode = typeof process === "object" && typeof process.versions?.node === "string";
 
 /**
  * Loads and starts the module once. In Node the module is compiled from the file's bytes
