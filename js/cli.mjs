@@ -51,7 +51,7 @@ function program() {
     .option("--tz <offset>", "offset of times written without a zone, and of the report (+HH:MM)")
     .option("--year <yyyy>", "year of syslog dates written without one (default: this year)")
     .option("--sourcetype <name>", "sourcetype to give every record")
-    .option("--jobs <n>", "worker threads over files or byte ranges of large files", jobs, 1)
+    .option("--jobs <n>", "threads over files or byte ranges of large files", jobs, 1)
     .version(version(), "--version", "print the version")
     .helpOption("-h, --help", "print this help")
     .addHelpText("after", formatsHelp)
