@@ -178,7 +178,7 @@ export class Analyzer {
     if (end <= start) {
       return this;
     }
-    const input = await openInput(String(path), { start, end });
+    const input = await openInput(path, { start, end });
     const { total } = input;
     if (input.stream) {
       return this.pushStream(input.stream, { onProgress, signal, total });

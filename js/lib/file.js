@@ -47,7 +47,7 @@ export async function* fileChunks(file, { start, end }) {
  * `total` is the number of bytes to read when known. The caller closes `file`; a stream
  * closes it when it ends or is destroyed.
  *
- * @param {string} path
+ * @param {string | URL} path
  * @param {{ start?: number, end?: number }} range
  */
 export async function openInput(path, { start = 0, end = Infinity } = {}) {
