@@ -79,6 +79,9 @@ unsafe impl dlmalloc::Allocator for GrowingMemory {
     }
 }
 
+#[cfg(target_feature = "atomics")]
+compile_error!("the allocator in src/wasm/alloc.rs serves one thread; build without atomics");
+
 /// The global allocator.
 struct Global(UnsafeCell<Dlmalloc<GrowingMemory>>);
 
