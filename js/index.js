@@ -5,6 +5,7 @@
 import { call, currentGeneration, isNode, load, lostState } from "./lib/runtime.js";
 import { SmbEgressError } from "./lib/errors.js";
 import { openInput } from "./lib/file.js";
+import { untouchedFile } from "./lib/filestream.js";
 import { optionsJson } from "./lib/options.js";
 import {
   bytePieces,
@@ -146,11 +147,19 @@ export class Analyzer {
    * Feeds a whole stream (Web `ReadableStream`, Node readable, or any async iterable of
    * strings or bytes) as the current input, decompressing gzip. Resolves when the stream
    * ends; `onProgress({ bytes, total })` is called after each chunk with the bytes read
-   * from the stream so far (a promise it returns is awaited); `signal` cancels.
+   * from the stream so far (a promise it returns is awaited); `signal` cancels. A Node
+   * file stream (`fs.createReadStream`) of a regular file that nothing has read from yet
+   * is closed and its file read as `pushFile` reads it: the same bytes, in a fraction of
+   * the time and memory.
    */
   async pushStream(stream, { onProgress, signal, total } = {}) {
     if (!isStream(stream)) {
       throw badInput(stream);
+    }
+    const file = await untouchedFile(stream);
+    if (file !== undefined) {
+      stream.destroy();
+      return this.pushFile(file.path, { start: file.start, end: file.end, onProgress, signal });
     }
     for await (const chunk of plainChunks(stream, { onProgress, signal, total })) {
       this.#pushBytes(chunk);

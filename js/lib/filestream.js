@@ -5,7 +5,8 @@
 // collector. Reading the same bytes of the same file into two reused buffers, the next
 // read running while the module works, takes a fraction of the time and memory. Only a
 // stream whose bytes are certainly those of its file is taken over: made by Node's own
-// `fs`, named by a path, and not yet read from.
+// `fs`, named by the path of a regular file (not a pipe or a device, whose bytes a second
+// reader would share), and not yet read from.
 
 const isNode = typeof process === "object" && typeof process.versions?.node === "string";
 
@@ -24,12 +25,20 @@ export async function untouchedFile(stream) {
   if (stream.constructor !== fs.ReadStream || !untouched(stream) || !usesNodeFs(stream, fs)) {
     return undefined;
   }
-  if (typeof stream.path !== "string") {
+  if (typeof stream.path !== "string" || !(await regularFile(stream.path, fs))) {
     return undefined;
   }
   const start = stream.start ?? 0;
   const end = stream.end === undefined || stream.end === Infinity ? Infinity : stream.end + 1;
   return { path: stream.path, start, end };
+}
+
+async function regularFile(path, fs) {
+  try {
+    return (await fs.promises.stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Whether no byte was read from the stream, by anyone. */

@@ -4,8 +4,9 @@ import { Readable } from "node:stream";
 import { once } from "node:events";
 import { describe, it } from "node:test";
 
+import { analyze, analyzeStream } from "smb-egress";
 import { untouchedFile } from "../lib/filestream.js";
-import { SAMPLE } from "./helpers.mjs";
+import { SAMPLE, sampleBytes } from "./helpers.mjs";
 
 describe("untouchedFile", () => {
   it("gives the path and byte range of a fresh file stream", async () => {
@@ -32,6 +33,15 @@ describe("untouchedFile", () => {
     stream.destroy();
   });
 
+  it("leaves alone a pipe or device, and a path that is gone", async () => {
+    for (const path of ["/dev/null", "/no/such/file"]) {
+      const stream = fs.createReadStream(path);
+      stream.on("error", () => {});
+      assert.equal(await untouchedFile(stream), undefined, path);
+      stream.destroy();
+    }
+  });
+
   it("leaves alone a stream over another fs, other streams and non-streams", async () => {
     const other = fs.createReadStream(SAMPLE, { fs: { ...fs } });
     assert.equal(await untouchedFile(other), undefined);
@@ -40,5 +50,33 @@ describe("untouchedFile", () => {
     for (const value of [null, "text", new Uint8Array(2), { path: SAMPLE }]) {
       assert.equal(await untouchedFile(value), undefined);
     }
+  });
+});
+
+describe("analyzeStream over a file stream", () => {
+  const bytes = sampleBytes();
+
+  it("reads the file itself, giving the report of its bytes, and closes the stream", async () => {
+    const stream = fs.createReadStream(SAMPLE);
+    const report = await analyzeStream(stream, { profile: "escu" }, { name: "x" });
+    assert.deepEqual(report, await analyze(bytes, { profile: "escu" }, { name: "x" }));
+    assert.equal(stream.destroyed, true);
+    assert.equal(stream.bytesRead, 0);
+  });
+
+  it("keeps the stream's start and end (end inclusive)", async () => {
+    const end = bytes.indexOf(10, 200_000);
+    const stream = fs.createReadStream(SAMPLE, { start: 0, end });
+    const report = await analyzeStream(stream, {}, { name: "x" });
+    assert.deepEqual(report, await analyze(bytes.subarray(0, end + 1), {}, { name: "x" }));
+  });
+
+  it("reads a stream that was read from as a stream, from where it is", async () => {
+    const stream = fs.createReadStream(SAMPLE, { highWaterMark: 1 << 16 });
+    await once(stream, "readable");
+    const head = stream.read(100);
+    const report = await analyzeStream(stream, {}, { name: "x" });
+    assert.ok(stream.bytesRead > 0);
+    assert.deepEqual(report, await analyze(bytes.subarray(head.length), {}, { name: "x" }));
   });
 });
