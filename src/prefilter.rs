@@ -74,6 +74,16 @@ struct Heads {
     /// Whether a pattern is shorter than three bytes (a port under 100): lines are
     /// then checked at every offset.
     short: bool,
+    /// The heads as an automaton, for targets without a block search; `None` when
+    /// there are too many heads for it.
+    #[cfg_attr(
+        any(
+            target_arch = "x86_64",
+            all(target_arch = "wasm32", target_feature = "simd128")
+        ),
+        allow(dead_code)
+    )]
+    automaton: Option<Automaton>,
 }
 
 impl Heads {
@@ -88,7 +98,81 @@ impl Heads {
         }
         three.sort();
         three.dedup();
-        Heads { three, short }
+        let automaton = Automaton::new(&three);
+        Heads {
+            three,
+            short,
+            automaton,
+        }
+    }
+}
+
+/// The heads as a shift-and automaton over the bytes of a line, which finds them all in
+/// one pass at a table look-up and three operations a byte, with no SIMD: each head has
+/// three bits of state, the first set where the head's first byte has just been seen,
+/// the second where its first two have, the third where the whole head has.
+#[derive(Clone, Debug)]
+#[cfg_attr(
+    any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ),
+    allow(dead_code)
+)]
+struct Automaton {
+    /// For each byte, the state bits it may set: bit `3 * i + j` when the byte, folded
+    /// as [`fold`] does, is byte `j` of head `i`.
+    next: Box<[u64; 256]>,
+    /// The first bit of each head.
+    starts: u64,
+    /// The last bit of each head.
+    ends: u64,
+}
+
+#[cfg_attr(
+    any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ),
+    allow(dead_code)
+)]
+impl Automaton {
+    /// Heads that fit the 64 bits of state, three bits each.
+    const MAX_HEADS: usize = 21;
+
+    fn new(heads: &[[u8; 3]]) -> Option<Automaton> {
+        if heads.len() > Self::MAX_HEADS {
+            return None;
+        }
+        let mut automaton = Automaton {
+            next: Box::new([0; 256]),
+            starts: 0,
+            ends: 0,
+        };
+        for (i, head) in heads.iter().enumerate() {
+            automaton.starts |= 1 << (3 * i);
+            automaton.ends |= 1 << (3 * i + 2);
+            for (j, &byte) in head.iter().enumerate() {
+                for b in (0..=u8::MAX).filter(|&b| fold(b) == byte) {
+                    automaton.next[usize::from(b)] |= 1 << (3 * i + j);
+                }
+            }
+        }
+        Some(automaton)
+    }
+
+    /// Calls `check` at each offset where a head starts, in order, until it says yes.
+    fn search(&self, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
+        let mut state = 0u64;
+        for (i, &b) in line.iter().enumerate() {
+            // A head's bits move up one as each byte of it is seen; a shift out of a
+            // head's last bit lands on the next head's first, which is set anyway.
+            state = (state << 1 | self.starts) & self.next[usize::from(b)];
+            if state & self.ends != 0 && check(i - 2) {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -274,7 +358,10 @@ fn search(heads: &Heads, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> b
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     return blocks::search::<blocks::Simd128>(&heads.three, line, check);
     #[allow(unreachable_code)]
-    search_scalar(heads, line, check)
+    match &heads.automaton {
+        Some(automaton) => automaton.search(line, check),
+        None => search_scalar(heads, line, check),
+    }
 }
 
 /// Case-folds a byte the way the block search does: letters to lower case. Other bytes
@@ -284,7 +371,7 @@ fn fold(b: u8) -> u8 {
     b | 0x20
 }
 
-/// The plain search: the reference the block search must agree with.
+/// The plain search: the reference the block search and the automaton must agree with.
 fn search_scalar(heads: &Heads, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
     if heads.short {
         return (0..line.len()).any(check);
@@ -796,6 +883,66 @@ mod tests {
                     "{mode:?} {:?}",
                     String::from_utf8_lossy(&text)
                 );
+            }
+        }
+    }
+
+    /// The automaton finds heads exactly where the plain search does, on random text
+    /// made of heads, near misses and filler, in any case, for several port sets
+    /// (more ports than the automaton holds leave it out).
+    #[test]
+    fn automaton_agrees_with_plain() {
+        let pieces: [&[u8]; 12] = [
+            b"44",
+            b"5",
+            b"139",
+            b"SMB",
+            b"sm",
+            b"CiF",
+            b"microsoft",
+            b"net",
+            b"src_",
+            b"\x13",
+            b"\0",
+            b"\xC3\xA9",
+        ];
+        let many: Vec<u16> = (100..130).map(|i| i * 10).collect();
+        for ports in [&[139, 445][..], &[445, 8445, 1139], &many] {
+            let p = Prefilter::new(ports);
+            assert_eq!(p.lines.automaton.is_none(), ports.len() > 3, "{ports:?}");
+            let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+            let mut next = move || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed
+            };
+            for _ in 0..5_000 {
+                let mut line = Vec::new();
+                for _ in 0..next() % 40 {
+                    let piece = match next() % 3 {
+                        0 => &b"a,1\":"[..],
+                        _ => pieces[(next() % 12) as usize],
+                    };
+                    line.extend_from_slice(piece);
+                }
+                for heads in [&p.rows, &p.lines] {
+                    let Some(automaton) = &heads.automaton else {
+                        continue;
+                    };
+                    let (mut found, mut want) = (Vec::new(), Vec::new());
+                    let stop = next() % 3 == 0;
+                    let found_any = automaton.search(&line, &mut |i| {
+                        found.push(i);
+                        stop
+                    });
+                    let want_any = search_scalar(heads, &line, &mut |i| {
+                        want.push(i);
+                        stop
+                    });
+                    let text = String::from_utf8_lossy(&line);
+                    assert_eq!((found_any, found), (want_any, want), "{text:?}");
+                }
             }
         }
     }
