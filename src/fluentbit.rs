@@ -22,7 +22,8 @@
 //! assert_eq!(filter.process(1_709_028_000, dns), "");
 //! ```
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::addr::{Addr, is_global};
 use crate::config::{Config, Options, Profile};
@@ -156,6 +157,37 @@ struct Judged {
     count: usize,
 }
 
+/// What goes under the key of a passing record.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Note<'a> {
+    /// The verdict on a record that was read.
+    Judged(Annotation<'a>),
+    /// Why a record could not be read.
+    Unread {
+        verdict: &'static str,
+        reason: &'static str,
+        detail: &'a str,
+    },
+    /// Why the filter has no configuration.
+    Error { error: &'a str },
+}
+
+/// The verdict on a record, with the connection it is about.
+#[derive(Serialize)]
+struct Annotation<'a> {
+    verdict: &'static str,
+    profile: &'static str,
+    reason: String,
+    dest_class: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mitre: Option<[&'static str; 2]>,
+    format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connections: Option<usize>,
+    record: &'a Record,
+}
+
 impl Filter {
     /// A filter for a configuration, or for the error that made the configuration
     /// unusable (then every record passes unchanged, with the error beside it).
@@ -181,77 +213,99 @@ impl Filter {
     /// the year of syslog dates written without one. Returns the record to pass on, as
     /// JSON, or the empty string to drop it.
     pub fn process(&mut self, time_sec: i64, record: &str) -> &str {
-        release_if_large(&mut self.out);
-        self.out.clear();
+        let mut out = std::mem::take(&mut self.out).into_bytes();
+        release_if_large(&mut out);
+        out.clear();
+        self.process_into(time_sec, record.as_bytes(), &mut out);
+        // The output is the record's own text and JSON written by serde_json: UTF-8.
+        self.out = String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        &self.out
+    }
+
+    /// [`Filter::process`] on the record's bytes, for hosts that hand over bytes:
+    /// appends the record to pass on to `out`, or nothing to drop it. Bytes that are
+    /// not UTF-8 are read as U+FFFD, and so passed on.
+    pub fn process_into(&mut self, time_sec: i64, record: &[u8], out: &mut Vec<u8>) {
         if let Some(prefilter) = &self.prefilter {
             // A record with no SMB port or name cannot be a finding: drop it unread.
-            if !prefilter.may_hold_smb(record.as_bytes()) {
-                return "";
+            if !prefilter.may_hold_smb(record) {
+                return;
             }
         }
-        let mut value = match serde_json::from_str::<Value>(record) {
+        let record = String::from_utf8_lossy(record);
+        let mut value = match serde_json::from_str::<Value>(&record) {
             Ok(value) if value.is_object() => value,
             // Fluent Bit only sends objects; anything else goes back untouched.
             _ => {
-                self.out.push_str(record);
-                return &self.out;
+                out.extend_from_slice(record.as_bytes());
+                return;
             }
         };
-        let (key, annotation) = match &self.setup {
-            Err(error) => (DEFAULT_KEY.to_owned(), json!({ "error": error })),
+        let (key, judged) = match &self.setup {
+            Err(error) => (DEFAULT_KEY, Err(error.as_str())),
             Ok(setup) => match judge_record(setup, time_sec, &value, &mut self.records) {
-                Some(annotation) => (setup.key.clone(), annotation),
-                None => return "",
+                Some(judged) => (setup.key.as_str(), Ok((setup, judged))),
+                None => return,
             },
         };
-        match &mut value {
-            Value::Object(map) if map.contains_key(&key) => {
-                map.insert(key, annotation);
-                write_json(&mut self.out, &value);
+        let note = match &judged {
+            Err(error) => Note::Error { error },
+            Ok((setup, Ok((judged, format)))) => {
+                Note::Judged(annotate(judged, *format, &setup.config))
             }
-            _ => append_member(&mut self.out, record, &key, &annotation),
+            Ok((_, Err(skip))) => unread(skip),
+        };
+        match &mut value {
+            Value::Object(map) if map.contains_key(key) => {
+                let note = serde_json::to_value(&note).unwrap_or(Value::Null);
+                map.insert(key.to_owned(), note);
+                write_json(out, &value);
+            }
+            _ => append_member(out, &record, key, &note),
         }
-        &self.out
     }
 }
 
 /// Writes the record's own text with one member added before its closing brace, so
 /// that its fields pass on exactly as they came (number spellings included).
-fn append_member(out: &mut String, record: &str, key: &str, value: &Value) {
+fn append_member(out: &mut Vec<u8>, record: &str, key: &str, value: &impl Serialize) {
     let body = record.trim_end();
     let body = body.strip_suffix('}').unwrap_or(body).trim_end();
-    out.push_str(body);
+    out.extend_from_slice(body.as_bytes());
     if !body.ends_with('{') {
-        out.push(',');
+        out.push(b',');
     }
-    write_json(out, &Value::from(key));
-    out.push(':');
+    write_json(out, key);
+    out.push(b':');
     write_json(out, value);
-    out.push('}');
+    out.push(b'}');
 }
 
-fn write_json(out: &mut String, value: &Value) {
-    // Writing JSON values to a String cannot fail.
-    let _ = serde_json::to_writer(StringWriter(out), value);
+fn write_json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
+    // The values written here serialize without error, and writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(out, value);
 }
 
 /// Buffers kept between calls are let go once a large record has grown them, so that
 /// one huge record does not hold its size for the life of the process.
 pub const KEEP_BUFFER_BYTES: usize = 1 << 20;
 
-fn release_if_large(out: &mut String) {
-    if out.capacity() > KEEP_BUFFER_BYTES {
-        *out = String::new();
+/// Lets a buffer go when a large record has grown it past [`KEEP_BUFFER_BYTES`].
+pub fn release_if_large(buffer: &mut Vec<u8>) {
+    if buffer.capacity() > KEEP_BUFFER_BYTES {
+        *buffer = Vec::new();
     }
 }
 
-/// The annotation of a record, or `None` when the mode drops it.
+/// The connection that speaks for a record and the format that read it, or why the
+/// record could not be read; `None` when the mode drops it.
 fn judge_record(
     setup: &Setup,
     time_sec: i64,
     value: &Value,
     records: &mut Vec<Record>,
-) -> Option<Value> {
+) -> Option<Result<(Judged, Format), Skip>> {
     let config = &setup.config;
     let annotate_all = setup.mode == Mode::Annotate;
     let year = config.year.unwrap_or_else(|| year_of(time_sec));
@@ -260,28 +314,12 @@ fn judge_record(
     match read_record(value, config.format, &mut ctx, records) {
         Ok(format) => match best(records, config) {
             Some(judged) if annotate_all || judged.verdict == Verdict::Finding => {
-                Some(annotate(&judged, format, config))
+                Some(Ok((judged, format)))
             }
             Some(_) => None,
-            None => annotate_all.then(|| unread(&Skip::not_connection("no connection"))),
+            None => annotate_all.then(|| Err(Skip::not_connection("no connection"))),
         },
-        Err(skip) => annotate_all.then(|| unread(&skip)),
-    }
-}
-
-/// An `io::Write` over a String, for serde_json, which writes only UTF-8.
-struct StringWriter<'a>(&'a mut String);
-
-impl std::io::Write for StringWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let text = std::str::from_utf8(buf)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        self.0.push_str(text);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        Err(skip) => annotate_all.then_some(Err(skip)),
     }
 }
 
@@ -342,38 +380,31 @@ fn rank(verdict: Verdict) -> u8 {
     }
 }
 
-fn annotate(judged: &Judged, format: Format, config: &Config) -> Value {
+fn annotate<'a>(judged: &'a Judged, format: Format, config: &Config) -> Annotation<'a> {
     let record = &judged.record;
-    let mut out = Map::new();
     let (verdict, reason) = match judged.verdict {
         Verdict::Finding => ("finding", finding_reason(record, config)),
         Verdict::Excluded(why) => ("excluded", why.name().to_owned()),
         Verdict::NotCandidate => ("not_candidate", "not SMB by port, app or log kind".into()),
     };
-    out.insert("verdict".into(), verdict.into());
-    out.insert("profile".into(), config.profile.name().into());
-    out.insert("reason".into(), reason.into());
-    out.insert("dest_class".into(), dest_class(record, config).into());
-    if judged.verdict != Verdict::NotCandidate {
-        out.insert("mitre".into(), json!(MITRE_TECHNIQUES));
+    Annotation {
+        verdict,
+        profile: config.profile.name(),
+        reason,
+        dest_class: dest_class(record, config),
+        mitre: (judged.verdict != Verdict::NotCandidate).then_some(MITRE_TECHNIQUES),
+        format: format.id(),
+        connections: (judged.count > 1).then_some(judged.count),
+        record,
     }
-    out.insert("format".into(), format.id().into());
-    if judged.count > 1 {
-        out.insert("connections".into(), judged.count.into());
-    }
-    out.insert(
-        "record".into(),
-        serde_json::to_value(record).unwrap_or(Value::Null),
-    );
-    Value::Object(out)
 }
 
-fn unread(skip: &Skip) -> Value {
-    json!({
-        "verdict": "unread",
-        "reason": skip.reason.name(),
-        "detail": skip.detail,
-    })
+fn unread(skip: &Skip) -> Note<'_> {
+    Note::Unread {
+        verdict: "unread",
+        reason: skip.reason.name(),
+        detail: &skip.detail,
+    }
 }
 
 /// Why a record is SMB egress, in one line: what made it SMB, and where it went.
@@ -423,6 +454,7 @@ mod wasi;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn filter(config: &str) -> Filter {
         Filter::new(Setup::from_json(config, &mut |_| Err("no files".into())))
