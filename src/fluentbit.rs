@@ -234,7 +234,37 @@ impl Filter {
             }
         }
         let record = String::from_utf8_lossy(record);
-        let mut value = match serde_json::from_str::<Value>(&record) {
+        if !self.process_flat(time_sec, &record, out) {
+            self.process_value(time_sec, &record, out);
+        }
+    }
+
+    /// Filters a flat Zeek record without building a [`Value`] (see [`flat`]); false,
+    /// with nothing written, when the record is left to [`Filter::process_value`].
+    fn process_flat(&mut self, time_sec: i64, record: &str, out: &mut Vec<u8>) -> bool {
+        let Ok(setup) = &self.setup else {
+            return false;
+        };
+        if setup.config.format.is_some() {
+            return false;
+        }
+        let Some(doc) = flat::Doc::parse(record).filter(|doc| !doc.has(&setup.key)) else {
+            return false;
+        };
+        let mut ctx = ctx(setup, time_sec);
+        self.records.clear();
+        let Some(read) = flat::read_zeek(&doc, &mut ctx, &mut self.records) else {
+            return false;
+        };
+        if let Some(judged) = verdict(setup, read, &mut self.records) {
+            append_member(out, record, &setup.key, &note(setup, &judged));
+        }
+        true
+    }
+
+    /// Filters a record read into a [`Value`]: any record.
+    fn process_value(&mut self, time_sec: i64, record: &str, out: &mut Vec<u8>) {
+        let mut value = match serde_json::from_str::<Value>(record) {
             Ok(value) if value.is_object() => value,
             // Fluent Bit only sends objects; anything else goes back untouched.
             _ => {
@@ -251,10 +281,7 @@ impl Filter {
         };
         let note = match &judged {
             Err(error) => Note::Error { error },
-            Ok((setup, Ok((judged, format)))) => {
-                Note::Judged(annotate(judged, *format, &setup.config))
-            }
-            Ok((_, Err(skip))) => unread(skip),
+            Ok((setup, judged)) => note(setup, judged),
         };
         match &mut value {
             Value::Object(map) if map.contains_key(key) => {
@@ -262,8 +289,16 @@ impl Filter {
                 map.insert(key.to_owned(), note);
                 write_json(out, &value);
             }
-            _ => append_member(out, &record, key, &note),
+            _ => append_member(out, record, key, &note),
         }
+    }
+}
+
+/// The note on a record that was judged, or that could not be read.
+fn note<'a>(setup: &Setup, judged: &'a Result<(Judged, Format), Skip>) -> Note<'a> {
+    match judged {
+        Ok((judged, format)) => Note::Judged(annotate(judged, *format, &setup.config)),
+        Err(skip) => unread(skip),
     }
 }
 
@@ -306,13 +341,30 @@ fn judge_record(
     value: &Value,
     records: &mut Vec<Record>,
 ) -> Option<Result<(Judged, Format), Skip>> {
-    let config = &setup.config;
-    let annotate_all = setup.mode == Mode::Annotate;
-    let year = config.year.unwrap_or_else(|| year_of(time_sec));
-    let mut ctx = Ctx::new(year, config.offset_secs);
+    let mut ctx = ctx(setup, time_sec);
     records.clear();
-    match read_record(value, config.format, &mut ctx, records) {
-        Ok(format) => match best(records, config) {
+    let read = read_record(value, setup.config.format, &mut ctx, records);
+    verdict(setup, read, records)
+}
+
+/// The context records are read in: the year of dates without one, and the offset.
+fn ctx(setup: &Setup, time_sec: i64) -> Ctx {
+    let config = &setup.config;
+    Ctx::new(
+        config.year.unwrap_or_else(|| year_of(time_sec)),
+        config.offset_secs,
+    )
+}
+
+/// What is said of a record once read into `records`; `None` when the mode drops it.
+fn verdict(
+    setup: &Setup,
+    read: Result<Format, Skip>,
+    records: &mut Vec<Record>,
+) -> Option<Result<(Judged, Format), Skip>> {
+    let annotate_all = setup.mode == Mode::Annotate;
+    match read {
+        Ok(format) => match best(records, &setup.config) {
             Some(judged) if annotate_all || judged.verdict == Verdict::Finding => {
                 Some(Ok((judged, format)))
             }
@@ -448,6 +500,7 @@ pub fn dest_class(record: &Record, config: &Config) -> &'static str {
     }
 }
 
+mod flat;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 mod wasi;
 
@@ -548,6 +601,162 @@ mod tests {
                 "{verdict}"
             );
             assert_eq!(verdict["mitre"], json!(MITRE_TECHNIQUES));
+        }
+    }
+
+    /// The JSON records of the fixtures, and the test cases.
+    fn json_records() -> Vec<String> {
+        let mut records = Vec::new();
+        for dir in ["tests/fixtures/corpus", "tests/fixtures/made"] {
+            let mut dirs = vec![std::path::PathBuf::from(dir)];
+            while let Some(dir) = dirs.pop() {
+                for entry in std::fs::read_dir(dir).unwrap() {
+                    let path = entry.unwrap().path();
+                    let name = path.to_string_lossy().into_owned();
+                    if path.is_dir() {
+                        dirs.push(path);
+                    } else if !name.ends_with(".golden.json") && !name.ends_with(".md") {
+                        let text =
+                            String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                        let lines = text.lines().filter(|l| l.trim_start().starts_with('{'));
+                        records.extend(lines.map(str::to_owned));
+                    }
+                }
+            }
+        }
+        let cases = std::fs::read_to_string("tests/fluentbit/cases.json").unwrap();
+        let cases: Vec<Value> = serde_json::from_str(&cases).unwrap();
+        records.extend(cases.iter().map(|c| c["record"].to_string()));
+        records
+    }
+
+    /// Zeek records changed the ways that matter to the flat path: members removed,
+    /// values of other types, members that name the log's kind, repeated keys, the
+    /// verdict's key, a log line.
+    fn zeek_variants(records: &[String]) -> Vec<String> {
+        let zeek: Vec<Map<String, Value>> = records
+            .iter()
+            .filter_map(|r| serde_json::from_str::<Map<String, Value>>(r).ok())
+            .filter(|m| m.contains_key("id.orig_h") || m.contains_key("id_orig_h"))
+            .collect();
+        let keys = [
+            "_path",
+            "@stream",
+            "action",
+            "share_type",
+            "named_pipe",
+            "endpoint",
+            "operation",
+            "prev_name",
+            "log",
+            "message",
+            "event_type",
+            "id.orig_h",
+            "id_orig_h",
+            "id.resp_h",
+            "id_resp_p",
+            "id.resp_p",
+            "proto",
+            "service",
+            "conn_state",
+            "history",
+            "ts",
+            "orig_bytes",
+            "local_orig",
+            DEFAULT_KEY,
+            "smb",
+        ];
+        let values = [
+            json!(null),
+            json!(""),
+            json!("abc"),
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!("445"),
+            json!(445),
+            json!(" 139 "),
+            json!(true),
+            json!("F"),
+            json!([]),
+            json!([1, {"a": 1}]),
+            json!("SMB::FILE_OPEN"),
+            json!("conn"),
+            json!("smb_mapping"),
+            json!("dns"),
+            json!("89.160.20.156"),
+            json!("tcp"),
+            json!("S0"),
+            json!(99_999_999_999u64),
+            json!("caf\u{e9}\n"),
+            json!(1_709_028_000.5),
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as usize
+        };
+        let mut variants = Vec::new();
+        for _ in 0..20_000 {
+            let mut map = zeek[next() % zeek.len()].clone();
+            for _ in 0..1 + next() % 3 {
+                let key = keys[next() % keys.len()];
+                match next() % 3 {
+                    0 => drop(map.shift_remove(key)),
+                    _ => drop(map.insert(key.to_owned(), values[next() % values.len()].clone())),
+                }
+            }
+            let mut text = Value::Object(map).to_string();
+            if next() % 8 == 0 {
+                // A repeated key: the later one counts.
+                let key = keys[next() % keys.len()];
+                text.insert_str(1, &format!(r#""{key}":"10.9.9.9","#));
+            }
+            variants.push(text);
+        }
+        variants
+    }
+
+    /// The flat path, where it takes a record, gives what the `Value` path gives, over
+    /// every JSON record of the fixtures and many changed Zeek records, in each mode
+    /// and profile; and it takes every Zeek conn record of the corpus.
+    #[test]
+    fn flat_path_gives_what_the_value_path_gives() {
+        let records = json_records();
+        let variants = zeek_variants(&records);
+        let configs = [
+            "{}",
+            r#"{"mode":"annotate"}"#,
+            r#"{"mode":"annotate","profile":"escu"}"#,
+            r#"{"mode":"annotate","includeBlocked":true,"requireEstablished":true}"#,
+            r#"{"mode":"annotate","internal":["10.0.0.0/8"],"key":"smb","year":2020}"#,
+        ];
+        for config in configs {
+            let mut filter = filter(config);
+            let mut taken = 0;
+            for record in records.iter().chain(&variants) {
+                let (mut flat, mut value) = (Vec::new(), Vec::new());
+                if !filter.process_flat(1_709_028_000, record, &mut flat) {
+                    continue;
+                }
+                taken += 1;
+                filter.process_value(1_709_028_000, record, &mut value);
+                let [flat, value] = [flat, value].map(|v| String::from_utf8(v).unwrap());
+                assert_eq!(flat, value, "{config}: {record}");
+            }
+            assert!(taken > 10_000, "{config}: {taken}");
+        }
+        let mut filter = filter(r#"{"mode":"annotate"}"#);
+        let zeek_conn = std::fs::read_dir("tests/fixtures/corpus/zeek_conn_json").unwrap();
+        for entry in zeek_conn {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "log") {
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    assert!(filter.process_flat(0, line, &mut Vec::new()), "{line}");
+                }
+            }
         }
     }
 
