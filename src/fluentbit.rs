@@ -22,6 +22,8 @@
 //! assert_eq!(filter.process(1_709_028_000, dns), "");
 //! ```
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -233,7 +235,10 @@ impl Filter {
                 return;
             }
         }
-        let record = String::from_utf8_lossy(record);
+        let record = match std::str::from_utf8(record) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(record),
+        };
         if !self.process_flat(time_sec, &record, out) {
             self.process_value(time_sec, &record, out);
         }

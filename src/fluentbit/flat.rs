@@ -47,7 +47,31 @@ enum Raw<'a> {
 /// A JSON object whose members hold no object, read without copying.
 #[derive(Debug)]
 pub(super) struct Doc<'a> {
-    members: Vec<(&'a str, Raw<'a>)>,
+    members: Vec<Member<'a>>,
+}
+
+/// A member of a [`Doc`].
+#[derive(Debug)]
+struct Member<'a> {
+    key: &'a str,
+    /// The key's [`tag`], compared before the key.
+    tag: u64,
+    value: Raw<'a>,
+}
+
+/// A key's length and first and last bytes in one number, so that a look-up compares
+/// whole keys only where they likely match (`id.orig_h` and `id.orig_p` differ at the
+/// end, `orig_bytes` and `resp_bytes` at the start).
+fn tag(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let word = |part: &[u8]| {
+        let mut word = [0u8; 8];
+        word[..part.len()].copy_from_slice(part);
+        u64::from_le_bytes(word)
+    };
+    let head = word(&bytes[..bytes.len().min(8)]);
+    let tail = word(&bytes[bytes.len().saturating_sub(8)..]);
+    head ^ tail.rotate_left(29) ^ (bytes.len() as u64).rotate_right(8)
 }
 
 impl<'a> Doc<'a> {
@@ -61,11 +85,12 @@ impl<'a> Doc<'a> {
 
     /// The value of a key, the last one when the key is repeated (as `Value` keeps it).
     fn get(&self, key: &str) -> Option<Raw<'a>> {
+        let tag = tag(key);
         self.members
             .iter()
             .rev()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| *v)
+            .find(|m| m.tag == tag && m.key == key)
+            .map(|m| m.value)
     }
 
     /// Whether the record has a key, whatever its value.
@@ -85,7 +110,10 @@ impl<'a> Doc<'a> {
         Some(match raw {
             Raw::Str(s, false) => Value::String(s.to_owned()),
             Raw::Str(s, true) => Value::String(unescape(s)?),
-            Raw::Num(n) => Value::Number(serde_json::from_str(n).ok()?),
+            Raw::Num(n) => match count(n) {
+                Some(count) => Value::from(count),
+                None => Value::Number(serde_json::from_str(n).ok()?),
+            },
             Raw::Bool(b) => Value::Bool(b),
             Raw::Null => Value::Null,
             Raw::Array => Value::Array(Vec::new()),
@@ -97,9 +125,18 @@ impl<'a> Doc<'a> {
         match self.get_any(keys)? {
             Raw::Str("", _) => None,
             Raw::Str(s, false) => Some(Cow::Borrowed(s)),
+            // serde_json writes such a number back as it came.
+            Raw::Num(n) if count(n).is_some() => Some(Cow::Borrowed(n)),
             raw => json::text_of(&Doc::value(raw)?).map(|t| Cow::Owned(t.into_owned())),
         }
     }
+}
+
+/// A number of digits only that fits a `u64`, which serde_json reads as that `u64`
+/// (the scanner has turned away leading zeros).
+fn count(number: &str) -> Option<u64> {
+    let digits = number.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| number.parse().ok()).flatten()
 }
 
 /// A string's contents decoded by serde_json, as the `Value` path decodes them.
@@ -197,7 +234,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object whose members hold no object.
-    fn object(&mut self) -> Option<Vec<(&'a str, Raw<'a>)>> {
+    fn object(&mut self) -> Option<Vec<Member<'a>>> {
         self.eat(b'{')?;
         let mut members = Vec::with_capacity(32);
         self.space();
@@ -213,7 +250,12 @@ impl<'a> Scanner<'a> {
             }
             self.eat(b':')?;
             self.space();
-            members.push((key, self.value(0)?));
+            let value = self.value(0)?;
+            members.push(Member {
+                key,
+                tag: tag(key),
+                value,
+            });
             self.space();
             match self.peek()? {
                 b',' => self.at += 1,
@@ -444,7 +486,10 @@ mod tests {
             taken += 1;
             let value: Value = serde_json::from_str(&text).expect(&text);
             let map = value.as_object().expect(&text);
-            for (key, raw) in &doc.members {
+            for Member {
+                key, value: raw, ..
+            } in &doc.members
+            {
                 let Some(want) = map.get(*key) else {
                     panic!("{key} missing: {text}");
                 };
