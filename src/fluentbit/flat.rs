@@ -59,19 +59,18 @@ struct Member<'a> {
     value: Raw<'a>,
 }
 
-/// A key's length and first and last bytes in one number, so that a look-up compares
-/// whole keys only where they likely match (`id.orig_h` and `id.orig_p` differ at the
-/// end, `orig_bytes` and `resp_bytes` at the start).
+/// A key's length and its first, middle and last bytes in one number, so that a
+/// look-up compares whole keys only where they likely match (`id.orig_h` and
+/// `id.resp_h` differ in the middle, `id.orig_h` and `id.orig_p` at the end).
 fn tag(key: &str) -> u64 {
-    let bytes = key.as_bytes();
-    let word = |part: &[u8]| {
-        let mut word = [0u8; 8];
-        word[..part.len()].copy_from_slice(part);
-        u64::from_le_bytes(word)
-    };
-    let head = word(&bytes[..bytes.len().min(8)]);
-    let tail = word(&bytes[bytes.len().saturating_sub(8)..]);
-    head ^ tail.rotate_left(29) ^ (bytes.len() as u64).rotate_right(8)
+    match key.as_bytes() {
+        [] => 0,
+        bytes => {
+            let at = |i: usize| u64::from(bytes[i]);
+            let len = bytes.len();
+            (len as u64) << 24 | at(0) << 16 | at(len / 2) << 8 | at(len - 1)
+        }
+    }
 }
 
 impl<'a> Doc<'a> {
