@@ -98,7 +98,14 @@ impl Heads {
         }
         three.sort();
         three.dedup();
-        let automaton = Automaton::new(&three);
+        // Only targets without a block search use the automaton (and the tests).
+        let blockless = cfg!(not(any(
+            target_arch = "x86_64",
+            all(target_arch = "wasm32", target_feature = "simd128")
+        )));
+        let automaton = (blockless || cfg!(test))
+            .then(|| Automaton::new(&three))
+            .flatten();
         Heads {
             three,
             short,
