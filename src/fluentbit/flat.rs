@@ -219,15 +219,16 @@ fn plain_len(bytes: &[u8]) -> usize {
     let mut at = 0;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let stops = below(word ^ (ONES * 0x22), 1)
-            | below(word ^ (ONES * 0x5C), 1)
-            | below(word, 0x20);
+        let stops =
+            below(word ^ (ONES * 0x22), 1) | below(word ^ (ONES * 0x5C), 1) | below(word, 0x20);
         if stops != 0 {
             return at + stops.trailing_zeros() as usize / 8;
         }
         at += 8;
     }
-    let rest = bytes[at..].iter().position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1F));
+    let rest = bytes[at..]
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1F));
     at + rest.unwrap_or(bytes.len() - at)
 }
 
