@@ -332,7 +332,7 @@ fn write_json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
 pub const KEEP_BUFFER_BYTES: usize = 1 << 20;
 
 /// Lets a buffer go when a large record has grown it past [`KEEP_BUFFER_BYTES`].
-pub fn release_if_large(buffer: &mut Vec<u8>) {
+fn release_if_large(buffer: &mut Vec<u8>) {
     if buffer.capacity() > KEEP_BUFFER_BYTES {
         *buffer = Vec::new();
     }
