@@ -8,7 +8,7 @@
 //   memory from the module's `malloc`, the call, the length of the NUL-terminated result
 //   found, both copies freed. The tag and the records are encoded to UTF-8 once, before
 //   the timed loop, as Fluent Bit holds them as bytes already (it renders each record to
-//   JSON outside the module, which is not timed either);
+//   JSON, and reads the result back, outside the module: not timed either);
 // - the module alone: every record copied into the module's memory once, before the
 //   timed loop, which then makes the filter call only.
 // Each rate is given per second of wall time and per second of the process's CPU time
