@@ -51,7 +51,7 @@ function program() {
     .option("--tz <offset>", "offset of times written without a zone, and of the report (+HH:MM)")
     .option("--year <yyyy>", "year of syslog dates written without one (default: this year)")
     .option("--sourcetype <name>", "sourcetype to give every record")
-    .option("--jobs <n>", "worker threads over files or byte ranges of large files", jobs, 1)
+    .option("--jobs <n>", "threads over files or byte ranges of large files", jobs, 1)
     .version(version(), "--version", "print the version")
     .helpOption("-h, --help", "print this help")
     .addHelpText("after", formatsHelp)
@@ -166,9 +166,11 @@ async function analyzeHere(paths, options, settings) {
       }
     };
     try {
-      const stream =
-        path === "-" ? process.stdin : fs.createReadStream(path, { highWaterMark: 1 << 20 });
-      await analyzer.pushStream(stream, { onProgress });
+      if (path === "-") {
+        await analyzer.pushStream(process.stdin, { onProgress });
+      } else {
+        await analyzer.pushFile(path, { onProgress });
+      }
     } catch (error) {
       if (!isReadError(error)) {
         throw error;

@@ -146,6 +146,22 @@ export function analyzeStream(
 ): Promise<string>;
 
 /**
+ * Analyzes a file, in Node. A regular file is read into two reused buffers, which holds
+ * less memory than `analyzeStream` over a file stream; gzip is decompressed. The input
+ * is named by its path unless `run.name` is given.
+ */
+export function analyzeFile(
+  path: string,
+  options?: Options,
+  run?: Omit<RunSettings<"object">, "total">,
+): Promise<Report>;
+export function analyzeFile(
+  path: string,
+  options: Options | undefined,
+  run: Omit<RunSettings<TextOutput>, "total">,
+): Promise<string>;
+
+/**
  * The plain bytes of any input `analyze` reads, gzip decompressed: the reading `analyze`
  * does, for a caller that feeds one input to several analyzers with `push`.
  */
@@ -209,6 +225,14 @@ export class Analyzer {
     stream: StreamInput,
     run?: Pick<RunSettings, "onProgress" | "signal" | "total">,
   ): Promise<this>;
+  /**
+   * Feeds a file as the current input, in Node: its bytes from `start` up to `end` (the
+   * whole file by default), read into two reused buffers, gzip decompressed.
+   */
+  pushFile(
+    path: string,
+    run?: Pick<RunSettings, "onProgress" | "signal"> & { start?: number; end?: number },
+  ): Promise<this>;
   /** The normalized records read since the last call, one JSON object a line. */
   takeRecords(): string;
   /** The verdicts since the last call, one `VerdictLine` as JSON a line. */
@@ -217,6 +241,8 @@ export class Analyzer {
   verdictsDropped(): number;
   /** Ends the current input and gives the mergeable state. */
   snapshot(): Uint8Array;
+  /** Gives back the module memory the analyzer holds now; it takes no more calls. */
+  free(): void;
   /** Ends the run and gives the report. */
   finish(settings?: { output?: "object" }): Report;
   finish(settings: { output: TextOutput }): string;

@@ -57,12 +57,23 @@ pub struct Analyzer {
     nul_free: Vec<u8>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// A snapshot as read by [`Analyzer::merge_snapshot`].
+#[derive(Deserialize)]
 struct Snapshot {
     magic: String,
     fingerprint: String,
     stats: Stats,
     agg: Aggregator,
+}
+
+/// A snapshot as written by [`Analyzer::snapshot`]: the same fields, borrowed from the
+/// analyzer, so that writing it does not first copy every group.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    magic: &'a str,
+    fingerprint: String,
+    stats: &'a Stats,
+    agg: &'a Aggregator,
 }
 
 const SNAPSHOT_MAGIC: &str = "smb-egress-snapshot-1";
@@ -389,11 +400,11 @@ impl Analyzer {
     /// [`Analyzer::merge_snapshot`].
     pub fn snapshot(&mut self) -> Vec<u8> {
         self.end_input();
-        let snapshot = Snapshot {
-            magic: SNAPSHOT_MAGIC.to_owned(),
+        let snapshot = SnapshotRef {
+            magic: SNAPSHOT_MAGIC,
             fingerprint: fingerprint(&self.config),
-            stats: self.stats.clone(),
-            agg: self.agg.clone(),
+            stats: &self.stats,
+            agg: &self.agg,
         };
         postcard::to_allocvec(&snapshot).unwrap_or_default()
     }

@@ -9,8 +9,14 @@
 //! [`ConfigError`] codes (`bad_option`, `bad_cidr`, `bad_assets`, `bad_allowlist`,
 //! `bad_snapshot`), `bad_output` for an unknown output kind, and `finished` for a call
 //! on an analyzer that already gave its report.
+//!
+//! The module's allocator is in `wasm/alloc.rs`: it grows the linear memory in steps
+//! that grow with it, as each `memory.grow` is slow in the JS engines.
 
 use wasm_bindgen::prelude::*;
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod alloc;
 
 use crate::analyzer::{Analyzer, header_len};
 use crate::config::{Config, Options};

@@ -414,3 +414,22 @@ fn a_line_at_the_cap_costs_a_bounded_multiple_of_it() {
     // A JSON array of half a million one-byte values: about 37 times the line.
     assert!(worst < 48 * MIB, "worst peak {worst} bytes");
 }
+
+/// Writing a snapshot copies no group: its peak is the snapshot's own bytes (a growing
+/// vector holds up to twice them while it moves), not a second copy of every group.
+#[test]
+fn a_snapshot_is_written_without_copying_the_groups() {
+    let _alone = alone();
+    let mut analyzer = Analyzer::new(Config::default());
+    let ((), held) = peak_of(|| {
+        for n in 0..10_000u32 {
+            analyzer.add_record(Format::ZeekConn, smb(&v4(10, n), "81.2.69.160"));
+        }
+    });
+    let (snapshot, peak) = peak_of(|| analyzer.snapshot());
+    eprintln!(
+        "10 000 groups: {held} bytes held, snapshot of {} bytes, peak {peak} bytes",
+        snapshot.len()
+    );
+    assert!(peak < 3 * snapshot.len() + 64 * 1024, "peak {peak} bytes");
+}

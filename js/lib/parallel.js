@@ -9,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import { Analyzer } from "../index.js";
 import { SmbEgressError } from "./errors.js";
 import { isGzip } from "./input.js";
+import { analyzePart } from "./part.js";
 import { call } from "./runtime.js";
 
 /** Files smaller than this are not cut into byte ranges. */
@@ -128,7 +129,9 @@ function startsRecord(byte) {
 }
 
 /**
- * Analyzes the parts on `jobs` worker threads and merges their snapshots in order.
+ * Analyzes the parts on `jobs` threads, this one and `jobs - 1` workers, and merges their
+ * snapshots in order. This thread takes a part too: it would otherwise wait, and a worker
+ * costs a start (a Node environment and the module) and its own memory.
  *
  * @param {Part[]} parts
  * A part that cannot be read is recorded in the report, and `onFailure(path, reason)`
@@ -143,12 +146,13 @@ export async function analyzeParts(parts, { jobs, options, currentYear, onBytes,
   const snapshots = new Array(parts.length);
   const queue = [...parts];
   const count = Math.max(1, Math.min(jobs, parts.length, os.availableParallelism?.() ?? jobs));
-  const workers = Array.from({ length: count }, () => spawn(options, currentYear));
+  const workers = Array.from({ length: count - 1 }, () => spawn(options, currentYear));
+  const runners = [here(options, currentYear), ...workers];
   try {
     await Promise.all(
-      workers.map(async (worker) => {
+      runners.map(async (runner) => {
         for (let part = queue.shift(); part; part = queue.shift()) {
-          snapshots[part.index] = await worker.run(part, onBytes, onFailure);
+          snapshots[part.index] = await runner.run(part, onBytes, onFailure);
         }
       }),
     );
@@ -156,6 +160,15 @@ export async function analyzeParts(parts, { jobs, options, currentYear, onBytes,
     await Promise.all(workers.map((worker) => worker.stop()));
   }
   return Analyzer.merge(snapshots, options, { currentYear });
+}
+
+/** A runner of parts on this thread. */
+function here(options, currentYear) {
+  return {
+    run(part, onBytes = () => {}, onFailure = () => {}) {
+      return analyzePart(part, { options, currentYear, onBytes, onFailure });
+    },
+  };
 }
 
 function spawn(options, currentYear) {

@@ -5,18 +5,26 @@
 // module, or memory running out) leaves a wasm instance unusable: the guard turns it into
 // an `SmbEgressError` and starts a fresh instance, so the page or process keeps working.
 
-import init, * as bindings from "../pkg/smb_egress.js";
+import init, { initSync } from "../pkg/smb_egress.js";
+import * as bindings from "../pkg/smb_egress.js";
 import { SmbEgressError } from "./errors.js";
 
 const WASM_URL = new URL("../pkg/smb_egress_bg.wasm", import.meta.url);
 
-const isNode = typeof process === "object" && typeof process.versions?.node === "string";
+/** Whether this is Node (where files are read from disk), not a browser. */
+export const isNode = typeof process === "object" && typeof process.versions?.node === "string";
 
-/** Loads and starts the module once. */
+/**
+ * Loads and starts the module once. In Node the module is compiled from the file's bytes
+ * and started with `initSync`, which, unlike `init`, never looks at the `Request` and
+ * `Response` globals: in Node the first look at either loads the whole `fetch`
+ * implementation, which took more time and memory than the module itself.
+ */
 export async function load() {
   if (isNode) {
-    const fs = await import(/* webpackIgnore: true */ "node:fs/promises");
-    await init({ module_or_path: await fs.readFile(WASM_URL) });
+    const fs = await import(/* webpackIgnore: true */ "node:fs");
+    const module = await WebAssembly.compile(fs.readFileSync(WASM_URL));
+    initSync({ module });
   } else {
     await init({ module_or_path: WASM_URL });
   }

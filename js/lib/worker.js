@@ -2,48 +2,25 @@
 // and answers each with the part's snapshot. A part that cannot be read is recorded in
 // its snapshot (and told to the main thread), so the other parts are still reported.
 
-import fs from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 
-import { Analyzer } from "../index.js";
+import { analyzePart } from "./part.js";
 
 const { options, currentYear } = workerData;
 
+const settings = {
+  options,
+  currentYear,
+  onBytes: (bytes) => parentPort.postMessage({ type: "progress", bytes }),
+  onFailure: (path, message) => parentPort.postMessage({ type: "failed", path, message }),
+};
+
 parentPort.on("message", async (part) => {
   try {
-    const snapshot = await analyzePart(part);
+    const snapshot = await analyzePart(part, settings);
     parentPort.postMessage({ type: "done", index: part.index, snapshot }, [snapshot.buffer]);
   } catch (error) {
     const code = error?.name === "SmbEgressError" ? error.code : "unreadable_input";
     parentPort.postMessage({ type: "error", code, message: error.message, path: part.path });
   }
 });
-
-async function analyzePart(part) {
-  const analyzer = Analyzer.create(options, { currentYear });
-  analyzer.beginInput(part.path, part.header ? { header: part.header } : {});
-  const stream = fs.createReadStream(part.path, {
-    start: part.start,
-    end: Math.max(part.start, part.end - 1),
-    highWaterMark: 1 << 20,
-  });
-  let reported = 0;
-  const onProgress = ({ bytes }) => {
-    parentPort.postMessage({ type: "progress", bytes: bytes - reported });
-    reported = bytes;
-  };
-  if (part.end > part.start) {
-    try {
-      await analyzer.pushStream(stream, { onProgress });
-    } catch (error) {
-      if (error?.name === "SmbEgressError" && error.code !== "unreadable_input") {
-        throw error;
-      }
-      analyzer.inputFailed(part.path, error.message);
-      parentPort.postMessage({ type: "failed", path: part.path, message: error.message });
-    }
-  } else {
-    stream.destroy();
-  }
-  return analyzer.snapshot();
-}

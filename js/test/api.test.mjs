@@ -2,9 +2,11 @@
 // built js/ through the package's own `exports` map.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
+import { pathToFileURL } from "node:url";
 import { describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 
@@ -18,6 +20,7 @@ import {
   version,
 } from "smb-egress";
 import {
+  JS_DIR,
   lineCuts,
   randomChunks,
   SAMPLE,
@@ -310,6 +313,14 @@ describe("Analyzer", () => {
     assert.throws(() => inputChunks(42), { code: "bad_input" });
   });
 
+  it("takes no calls after free, and frees once", () => {
+    const analyzer = Analyzer.create().push(sample.subarray(0, 1000));
+    analyzer.free();
+    analyzer.free();
+    assert.throws(() => analyzer.push("x"), { name: "SmbEgressError", code: "finished" });
+    assert.throws(() => analyzer.snapshot(), { code: "finished" });
+  });
+
   it("refuses calls after finish", () => {
     const analyzer = Analyzer.create();
     analyzer.finish();
@@ -332,6 +343,22 @@ describe("a trap in the module", () => {
     assert.throws(() => before.push("x"), { code: "lost_state" });
     assert.equal(comparable(await analyze(sample)), comparable(one));
     assert.equal(version(), "0.1.0");
+  });
+});
+
+describe("loading", () => {
+  it("does not load Node's fetch", () => {
+    // The first look at the `Request` or `Response` global loads Node's whole fetch
+    // implementation, which cost more time and memory than the module itself.
+    const index = pathToFileURL(`${JS_DIR}/index.js`).href;
+    const script =
+      `await import(${JSON.stringify(index)});` +
+      "process.stdout.write(String(process.moduleLoadList.filter((m) => m.includes('undici'))));";
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, "");
   });
 });
 

@@ -1,7 +1,15 @@
 // Compiled by `tsc` in `make test` (never run): the types accept what the README shows
 // and refuse what the API refuses.
 
-import { analyze, analyzeStream, Analyzer, formats, SmbEgressError, version } from "smb-egress";
+import {
+  analyze,
+  analyzeFile,
+  analyzeStream,
+  Analyzer,
+  formats,
+  SmbEgressError,
+  version,
+} from "smb-egress";
 import type { Finding, Options, Report } from "smb-egress";
 
 export async function examples(blob: Blob, stream: ReadableStream<Uint8Array>): Promise<void> {
@@ -15,9 +23,14 @@ export async function examples(blob: Blob, stream: ReadableStream<Uint8Array>): 
     { onProgress: ({ bytes }) => void bytes },
   );
 
+  const fromFile: Report = await analyzeFile("conn.log", { profile: "escu" });
+  const fileCsv: string = await analyzeFile("conn.log", {}, { output: "csv", name: "x" });
+  await Analyzer.create().beginInput("conn.log").pushFile("conn.log", { start: 0, end: 10 });
+
   const analyzer = Analyzer.create({ ports: [445] }, { records: true });
   analyzer.beginInput("a.log").push("line\n").push(new Uint8Array(1));
   const snapshot: Uint8Array = analyzer.snapshot();
+  analyzer.free();
   const merged: Report = Analyzer.merge([snapshot]).finish();
   const csv: string = Analyzer.create().finish({ output: "csv" });
   const ids: string[] = formats().map((f) => f.id);
@@ -30,7 +43,7 @@ export async function examples(blob: Blob, stream: ReadableStream<Uint8Array>): 
       console.log(error.message);
     }
   }
-  void [first, table, streamed, merged, csv, ids, v];
+  void [first, table, streamed, fromFile, fileCsv, merged, csv, ids, v];
 
   // @ts-expect-error: not a profile
   Analyzer.create({ profile: "splunk" });

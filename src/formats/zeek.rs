@@ -360,11 +360,21 @@ impl TsvLayout {
     /// Splits a row into the fields the parsers read; `None` when the number of
     /// values differs from the header's.
     fn split<'a>(&self, line: &'a str) -> Option<TsvRow<'a>> {
+        match self.separator.as_bytes() {
+            // One ASCII byte (a tab, as a rule) is found by a byte search, much faster
+            // than a search for a string.
+            &[byte] if byte.is_ascii() => self.row(line.split(char::from(byte))),
+            _ => self.row(line.split(self.separator.as_str())),
+        }
+    }
+
+    /// The fields the parsers read, from a row's values.
+    fn row<'a>(&self, values: impl Iterator<Item = &'a str>) -> Option<TsvRow<'a>> {
         let mut row = TsvRow {
             values: [None; FIELD_COUNT],
         };
         let mut count = 0;
-        for (i, value) in line.split(self.separator.as_str()).enumerate() {
+        for (i, value) in values.enumerate() {
             let column = self.columns.get(i)?;
             count = i + 1;
             let absent = value == self.unset_field || value == self.empty_field;
