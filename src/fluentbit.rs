@@ -22,7 +22,10 @@
 //! assert_eq!(filter.process(1_709_028_000, dns), "");
 //! ```
 
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::addr::{Addr, is_global};
 use crate::config::{Config, Options, Profile};
@@ -156,6 +159,37 @@ struct Judged {
     count: usize,
 }
 
+/// What goes under the key of a passing record.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Note<'a> {
+    /// The verdict on a record that was read.
+    Judged(Annotation<'a>),
+    /// Why a record could not be read.
+    Unread {
+        verdict: &'static str,
+        reason: &'static str,
+        detail: &'a str,
+    },
+    /// Why the filter has no configuration.
+    Error { error: &'a str },
+}
+
+/// The verdict on a record, with the connection it is about.
+#[derive(Serialize)]
+struct Annotation<'a> {
+    verdict: &'static str,
+    profile: &'static str,
+    reason: String,
+    dest_class: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mitre: Option<[&'static str; 2]>,
+    format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    connections: Option<usize>,
+    record: &'a Record,
+}
+
 impl Filter {
     /// A filter for a configuration, or for the error that made the configuration
     /// unusable (then every record passes unchanged, with the error beside it).
@@ -181,107 +215,168 @@ impl Filter {
     /// the year of syslog dates written without one. Returns the record to pass on, as
     /// JSON, or the empty string to drop it.
     pub fn process(&mut self, time_sec: i64, record: &str) -> &str {
-        release_if_large(&mut self.out);
-        self.out.clear();
+        let mut out = std::mem::take(&mut self.out).into_bytes();
+        release_if_large(&mut out);
+        out.clear();
+        self.process_into(time_sec, record.as_bytes(), &mut out);
+        // The output is the record's own text and JSON written by serde_json: UTF-8.
+        self.out = String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        &self.out
+    }
+
+    /// [`Filter::process`] on the record's bytes, for hosts that hand over bytes:
+    /// appends the record to pass on to `out`, or nothing to drop it. Bytes that are
+    /// not UTF-8 are read as U+FFFD, and so passed on.
+    pub fn process_into(&mut self, time_sec: i64, record: &[u8], out: &mut Vec<u8>) {
         if let Some(prefilter) = &self.prefilter {
             // A record with no SMB port or name cannot be a finding: drop it unread.
-            if !prefilter.may_hold_smb(record.as_bytes()) {
-                return "";
+            if !prefilter.may_hold_smb(record) {
+                return;
             }
         }
+        let record = match std::str::from_utf8(record) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(record),
+        };
+        if !self.process_flat(time_sec, &record, out) {
+            self.process_value(time_sec, &record, out);
+        }
+    }
+
+    /// Filters a flat Zeek record without building a [`Value`] (see [`flat`]); false,
+    /// with nothing written, when the record is left to [`Filter::process_value`].
+    fn process_flat(&mut self, time_sec: i64, record: &str, out: &mut Vec<u8>) -> bool {
+        let Ok(setup) = &self.setup else {
+            return false;
+        };
+        if setup.config.format.is_some() {
+            return false;
+        }
+        let Some(doc) = flat::Doc::parse(record).filter(|doc| !doc.has(&setup.key)) else {
+            return false;
+        };
+        let mut ctx = ctx(setup, time_sec);
+        self.records.clear();
+        let Some(read) = flat::read_zeek(&doc, &mut ctx, &mut self.records) else {
+            return false;
+        };
+        if let Some(judged) = verdict(setup, read, &mut self.records) {
+            append_member(out, record, &setup.key, &note(setup, &judged));
+        }
+        true
+    }
+
+    /// Filters a record read into a [`Value`]: any record.
+    fn process_value(&mut self, time_sec: i64, record: &str, out: &mut Vec<u8>) {
         let mut value = match serde_json::from_str::<Value>(record) {
             Ok(value) if value.is_object() => value,
             // Fluent Bit only sends objects; anything else goes back untouched.
             _ => {
-                self.out.push_str(record);
-                return &self.out;
+                out.extend_from_slice(record.as_bytes());
+                return;
             }
         };
-        let (key, annotation) = match &self.setup {
-            Err(error) => (DEFAULT_KEY.to_owned(), json!({ "error": error })),
+        let (key, judged) = match &self.setup {
+            Err(error) => (DEFAULT_KEY, Err(error.as_str())),
             Ok(setup) => match judge_record(setup, time_sec, &value, &mut self.records) {
-                Some(annotation) => (setup.key.clone(), annotation),
-                None => return "",
+                Some(judged) => (setup.key.as_str(), Ok((setup, judged))),
+                None => return,
             },
         };
+        let note = match &judged {
+            Err(error) => Note::Error { error },
+            Ok((setup, judged)) => note(setup, judged),
+        };
         match &mut value {
-            Value::Object(map) if map.contains_key(&key) => {
-                map.insert(key, annotation);
-                write_json(&mut self.out, &value);
+            Value::Object(map) if map.contains_key(key) => {
+                let note = serde_json::to_value(&note).unwrap_or(Value::Null);
+                map.insert(key.to_owned(), note);
+                write_json(out, &value);
             }
-            _ => append_member(&mut self.out, record, &key, &annotation),
+            _ => append_member(out, record, key, &note),
         }
-        &self.out
+    }
+}
+
+/// The note on a record that was judged, or that could not be read.
+fn note<'a>(setup: &Setup, judged: &'a Result<(Judged, Format), Skip>) -> Note<'a> {
+    match judged {
+        Ok((judged, format)) => Note::Judged(annotate(judged, *format, &setup.config)),
+        Err(skip) => unread(skip),
     }
 }
 
 /// Writes the record's own text with one member added before its closing brace, so
 /// that its fields pass on exactly as they came (number spellings included).
-fn append_member(out: &mut String, record: &str, key: &str, value: &Value) {
+fn append_member(out: &mut Vec<u8>, record: &str, key: &str, value: &impl Serialize) {
     let body = record.trim_end();
     let body = body.strip_suffix('}').unwrap_or(body).trim_end();
-    out.push_str(body);
+    out.extend_from_slice(body.as_bytes());
     if !body.ends_with('{') {
-        out.push(',');
+        out.push(b',');
     }
-    write_json(out, &Value::from(key));
-    out.push(':');
+    write_json(out, key);
+    out.push(b':');
     write_json(out, value);
-    out.push('}');
+    out.push(b'}');
 }
 
-fn write_json(out: &mut String, value: &Value) {
-    // Writing JSON values to a String cannot fail.
-    let _ = serde_json::to_writer(StringWriter(out), value);
+fn write_json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) {
+    // The values written here serialize without error, and writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(out, value);
 }
 
 /// Buffers kept between calls are let go once a large record has grown them, so that
 /// one huge record does not hold its size for the life of the process.
 pub const KEEP_BUFFER_BYTES: usize = 1 << 20;
 
-fn release_if_large(out: &mut String) {
-    if out.capacity() > KEEP_BUFFER_BYTES {
-        *out = String::new();
+/// Lets a buffer go when a large record has grown it past [`KEEP_BUFFER_BYTES`].
+fn release_if_large(buffer: &mut Vec<u8>) {
+    if buffer.capacity() > KEEP_BUFFER_BYTES {
+        *buffer = Vec::new();
     }
 }
 
-/// The annotation of a record, or `None` when the mode drops it.
+/// The connection that speaks for a record and the format that read it, or why the
+/// record could not be read; `None` when the mode drops it.
 fn judge_record(
     setup: &Setup,
     time_sec: i64,
     value: &Value,
     records: &mut Vec<Record>,
-) -> Option<Value> {
-    let config = &setup.config;
-    let annotate_all = setup.mode == Mode::Annotate;
-    let year = config.year.unwrap_or_else(|| year_of(time_sec));
-    let mut ctx = Ctx::new(year, config.offset_secs);
+) -> Option<Result<(Judged, Format), Skip>> {
+    let mut ctx = ctx(setup, time_sec);
     records.clear();
-    match read_record(value, config.format, &mut ctx, records) {
-        Ok(format) => match best(records, config) {
-            Some(judged) if annotate_all || judged.verdict == Verdict::Finding => {
-                Some(annotate(&judged, format, config))
-            }
-            Some(_) => None,
-            None => annotate_all.then(|| unread(&Skip::not_connection("no connection"))),
-        },
-        Err(skip) => annotate_all.then(|| unread(&skip)),
-    }
+    let read = read_record(value, setup.config.format, &mut ctx, records);
+    verdict(setup, read, records)
 }
 
-/// An `io::Write` over a String, for serde_json, which writes only UTF-8.
-struct StringWriter<'a>(&'a mut String);
+/// The context records are read in: the year of dates without one, and the offset.
+fn ctx(setup: &Setup, time_sec: i64) -> Ctx {
+    let config = &setup.config;
+    Ctx::new(
+        config.year.unwrap_or_else(|| year_of(time_sec)),
+        config.offset_secs,
+    )
+}
 
-impl std::io::Write for StringWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let text = std::str::from_utf8(buf)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        self.0.push_str(text);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+/// What is said of a record once read into `records`; `None` when the mode drops it.
+fn verdict(
+    setup: &Setup,
+    read: Result<Format, Skip>,
+    records: &mut Vec<Record>,
+) -> Option<Result<(Judged, Format), Skip>> {
+    let annotate_all = setup.mode == Mode::Annotate;
+    match read {
+        Ok(format) => match best(records, &setup.config) {
+            Some(judged) if annotate_all || judged.verdict == Verdict::Finding => {
+                Some(Ok((judged, format)))
+            }
+            Some(_) => None,
+            None => annotate_all.then(|| Err(Skip::not_connection("no connection"))),
+        },
+        Err(skip) => annotate_all.then_some(Err(skip)),
     }
 }
 
@@ -342,38 +437,31 @@ fn rank(verdict: Verdict) -> u8 {
     }
 }
 
-fn annotate(judged: &Judged, format: Format, config: &Config) -> Value {
+fn annotate<'a>(judged: &'a Judged, format: Format, config: &Config) -> Annotation<'a> {
     let record = &judged.record;
-    let mut out = Map::new();
     let (verdict, reason) = match judged.verdict {
         Verdict::Finding => ("finding", finding_reason(record, config)),
         Verdict::Excluded(why) => ("excluded", why.name().to_owned()),
         Verdict::NotCandidate => ("not_candidate", "not SMB by port, app or log kind".into()),
     };
-    out.insert("verdict".into(), verdict.into());
-    out.insert("profile".into(), config.profile.name().into());
-    out.insert("reason".into(), reason.into());
-    out.insert("dest_class".into(), dest_class(record, config).into());
-    if judged.verdict != Verdict::NotCandidate {
-        out.insert("mitre".into(), json!(MITRE_TECHNIQUES));
+    Annotation {
+        verdict,
+        profile: config.profile.name(),
+        reason,
+        dest_class: dest_class(record, config),
+        mitre: (judged.verdict != Verdict::NotCandidate).then_some(MITRE_TECHNIQUES),
+        format: format.id(),
+        connections: (judged.count > 1).then_some(judged.count),
+        record,
     }
-    out.insert("format".into(), format.id().into());
-    if judged.count > 1 {
-        out.insert("connections".into(), judged.count.into());
-    }
-    out.insert(
-        "record".into(),
-        serde_json::to_value(record).unwrap_or(Value::Null),
-    );
-    Value::Object(out)
 }
 
-fn unread(skip: &Skip) -> Value {
-    json!({
-        "verdict": "unread",
-        "reason": skip.reason.name(),
-        "detail": skip.detail,
-    })
+fn unread(skip: &Skip) -> Note<'_> {
+    Note::Unread {
+        verdict: "unread",
+        reason: skip.reason.name(),
+        detail: &skip.detail,
+    }
 }
 
 /// Why a record is SMB egress, in one line: what made it SMB, and where it went.
@@ -417,12 +505,14 @@ pub fn dest_class(record: &Record, config: &Config) -> &'static str {
     }
 }
 
+mod flat;
 #[cfg(all(target_arch = "wasm32", target_os = "wasi"))]
 mod wasi;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn filter(config: &str) -> Filter {
         Filter::new(Setup::from_json(config, &mut |_| Err("no files".into())))
@@ -516,6 +606,162 @@ mod tests {
                 "{verdict}"
             );
             assert_eq!(verdict["mitre"], json!(MITRE_TECHNIQUES));
+        }
+    }
+
+    /// The JSON records of the fixtures, and the test cases.
+    fn json_records() -> Vec<String> {
+        let mut records = Vec::new();
+        for dir in ["tests/fixtures/corpus", "tests/fixtures/made"] {
+            let mut dirs = vec![std::path::PathBuf::from(dir)];
+            while let Some(dir) = dirs.pop() {
+                for entry in std::fs::read_dir(dir).unwrap() {
+                    let path = entry.unwrap().path();
+                    let name = path.to_string_lossy().into_owned();
+                    if path.is_dir() {
+                        dirs.push(path);
+                    } else if !name.ends_with(".golden.json") && !name.ends_with(".md") {
+                        let text =
+                            String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                        let lines = text.lines().filter(|l| l.trim_start().starts_with('{'));
+                        records.extend(lines.map(str::to_owned));
+                    }
+                }
+            }
+        }
+        let cases = std::fs::read_to_string("tests/fluentbit/cases.json").unwrap();
+        let cases: Vec<Value> = serde_json::from_str(&cases).unwrap();
+        records.extend(cases.iter().map(|c| c["record"].to_string()));
+        records
+    }
+
+    /// Zeek records changed the ways that matter to the flat path: members removed,
+    /// values of other types, members that name the log's kind, repeated keys, the
+    /// verdict's key, a log line.
+    fn zeek_variants(records: &[String]) -> Vec<String> {
+        let zeek: Vec<Map<String, Value>> = records
+            .iter()
+            .filter_map(|r| serde_json::from_str::<Map<String, Value>>(r).ok())
+            .filter(|m| m.contains_key("id.orig_h") || m.contains_key("id_orig_h"))
+            .collect();
+        let keys = [
+            "_path",
+            "@stream",
+            "action",
+            "share_type",
+            "named_pipe",
+            "endpoint",
+            "operation",
+            "prev_name",
+            "log",
+            "message",
+            "event_type",
+            "id.orig_h",
+            "id_orig_h",
+            "id.resp_h",
+            "id_resp_p",
+            "id.resp_p",
+            "proto",
+            "service",
+            "conn_state",
+            "history",
+            "ts",
+            "orig_bytes",
+            "local_orig",
+            DEFAULT_KEY,
+            "smb",
+        ];
+        let values = [
+            json!(null),
+            json!(""),
+            json!("abc"),
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!("445"),
+            json!(445),
+            json!(" 139 "),
+            json!(true),
+            json!("F"),
+            json!([]),
+            json!([1, {"a": 1}]),
+            json!("SMB::FILE_OPEN"),
+            json!("conn"),
+            json!("smb_mapping"),
+            json!("dns"),
+            json!("89.160.20.156"),
+            json!("tcp"),
+            json!("S0"),
+            json!(99_999_999_999u64),
+            json!("caf\u{e9}\n"),
+            json!(1_709_028_000.5),
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as usize
+        };
+        let mut variants = Vec::new();
+        for _ in 0..20_000 {
+            let mut map = zeek[next() % zeek.len()].clone();
+            for _ in 0..1 + next() % 3 {
+                let key = keys[next() % keys.len()];
+                match next() % 3 {
+                    0 => drop(map.shift_remove(key)),
+                    _ => drop(map.insert(key.to_owned(), values[next() % values.len()].clone())),
+                }
+            }
+            let mut text = Value::Object(map).to_string();
+            if next() % 8 == 0 {
+                // A repeated key: the later one counts.
+                let key = keys[next() % keys.len()];
+                text.insert_str(1, &format!(r#""{key}":"10.9.9.9","#));
+            }
+            variants.push(text);
+        }
+        variants
+    }
+
+    /// The flat path, where it takes a record, gives what the `Value` path gives, over
+    /// every JSON record of the fixtures and many changed Zeek records, in each mode
+    /// and profile; and it takes every Zeek conn record of the corpus.
+    #[test]
+    fn flat_path_gives_what_the_value_path_gives() {
+        let records = json_records();
+        let variants = zeek_variants(&records);
+        let configs = [
+            "{}",
+            r#"{"mode":"annotate"}"#,
+            r#"{"mode":"annotate","profile":"escu"}"#,
+            r#"{"mode":"annotate","includeBlocked":true,"requireEstablished":true}"#,
+            r#"{"mode":"annotate","internal":["10.0.0.0/8"],"key":"smb","year":2020}"#,
+        ];
+        for config in configs {
+            let mut filter = filter(config);
+            let mut taken = 0;
+            for record in records.iter().chain(&variants) {
+                let (mut flat, mut value) = (Vec::new(), Vec::new());
+                if !filter.process_flat(1_709_028_000, record, &mut flat) {
+                    continue;
+                }
+                taken += 1;
+                filter.process_value(1_709_028_000, record, &mut value);
+                let [flat, value] = [flat, value].map(|v| String::from_utf8(v).unwrap());
+                assert_eq!(flat, value, "{config}: {record}");
+            }
+            assert!(taken > 10_000, "{config}: {taken}");
+        }
+        let mut filter = filter(r#"{"mode":"annotate"}"#);
+        let zeek_conn = std::fs::read_dir("tests/fixtures/corpus/zeek_conn_json").unwrap();
+        for entry in zeek_conn {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "log") {
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    assert!(filter.process_flat(0, line, &mut Vec::new()), "{line}");
+                }
+            }
         }
     }
 

@@ -99,6 +99,9 @@ struct Heads {
     /// Whether a pattern is shorter than three bytes (a port under 100): lines are
     /// then checked at every offset.
     short: bool,
+    /// The heads as an automaton, where no block search runs; `None` there too when
+    /// there are too many heads for it.
+    automaton: Option<Automaton>,
 }
 
 impl Heads {
@@ -114,11 +117,109 @@ impl Heads {
         three.sort();
         three.dedup();
         let tables = Nibbles::new(&three);
+        // The automaton serves where no block search runs (and the tests).
+        let automaton = (!blocks::available() || cfg!(test))
+            .then(|| Automaton::new(&three))
+            .flatten();
         Heads {
             three,
             tables,
             short,
+            automaton,
         }
+    }
+}
+
+/// The heads as a shift-and automaton over the bytes of a line, which finds them all in
+/// one pass at a table look-up and three operations a byte, with no SIMD: each head has
+/// three bits of state, the first set where the head's first byte has just been seen,
+/// the second where its first two have, the third where the whole head has.
+#[derive(Clone, Debug)]
+struct Automaton {
+    /// For each byte, the state bits it may set: bit `3 * i + j` when the byte is byte
+    /// `j` of head `i`, in either case.
+    next: Box<[u64; 256]>,
+    /// The first bit of each head.
+    starts: u64,
+    /// The last bit of each head.
+    ends: u64,
+}
+
+impl Automaton {
+    /// Heads that fit the 64 bits of state, three bits each.
+    const MAX_HEADS: usize = 21;
+
+    fn new(heads: &[[u8; 3]]) -> Option<Automaton> {
+        if heads.len() > Self::MAX_HEADS {
+            return None;
+        }
+        let mut automaton = Automaton {
+            next: Box::new([0; 256]),
+            starts: 0,
+            ends: 0,
+        };
+        for (i, head) in heads.iter().enumerate() {
+            automaton.starts |= 1 << (3 * i);
+            automaton.ends |= 1 << (3 * i + 2);
+            for (j, &byte) in head.iter().enumerate() {
+                for b in (0..=u8::MAX).filter(|b| b.eq_ignore_ascii_case(&byte)) {
+                    automaton.next[usize::from(b)] |= 1 << (3 * i + j);
+                }
+            }
+        }
+        Some(automaton)
+    }
+
+    /// Calls `check` at each offset where a head starts, in order, until it says yes.
+    ///
+    /// The two halves of the line run side by side, so that the processor overlaps
+    /// their chains of dependent operations, until either finds a head; then the rest
+    /// of the first half is searched, then the rest of the second. The second half
+    /// starts two bytes early, so that a head across the middle is found there.
+    fn search(&self, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
+        let middle = line.len() / 2;
+        if middle < 2 {
+            return self.resume(line, 0, 0, 0, check);
+        }
+        let (first, second) = (&line[..middle], &line[middle - 2..]);
+        let (mut one, mut two) = (0, 0);
+        let mut at = 0;
+        while let (Some(&a), Some(&b)) = (first.get(at), second.get(at)) {
+            let (next_one, next_two) = (self.step(one, a), self.step(two, b));
+            if (next_one | next_two) & self.ends != 0 {
+                break;
+            }
+            (one, two) = (next_one, next_two);
+            at += 1;
+        }
+        self.resume(first, at, one, 0, check) || self.resume(second, at, two, middle - 2, check)
+    }
+
+    /// The state after one more byte. A head's bits move up one as each byte of it
+    /// is seen; a shift out of a head's last bit lands on the next head's first, which
+    /// is set anyway.
+    #[inline(always)]
+    fn step(&self, state: u64, byte: u8) -> u64 {
+        (state << 1 | self.starts) & self.next[usize::from(byte)]
+    }
+
+    /// Searches `bytes` from `from` on, in `state` after the bytes before it; offsets
+    /// are told to `check` from `base`.
+    fn resume(
+        &self,
+        bytes: &[u8],
+        from: usize,
+        mut state: u64,
+        base: usize,
+        check: &mut dyn FnMut(usize) -> bool,
+    ) -> bool {
+        for (at, &byte) in bytes.iter().enumerate().skip(from) {
+            state = self.step(state, byte);
+            if state & self.ends != 0 && check(base + at - 2) {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -315,12 +416,15 @@ fn starts_plain(bytes: &[u8], mode: Mode) -> bool {
 /// Calls `check` at each offset where a head matches, until it says yes.
 fn search(heads: &Heads, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
     if heads.short || !blocks::available() {
-        return search_scalar(heads, line, check);
+        return match &heads.automaton {
+            Some(automaton) if !heads.short => automaton.search(line, check),
+            _ => search_scalar(heads, line, check),
+        };
     }
     blocks::search(&heads.tables, line, check)
 }
 
-/// The plain search: the reference the block search must agree with.
+/// The plain search: the reference the block search and the automaton must agree with.
 fn search_scalar(heads: &Heads, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
     if heads.short {
         return (0..line.len()).any(check);
@@ -383,6 +487,14 @@ mod blocks {
 
     /// Calls `check` where a head of `tables` starts in `line`, until it says yes. Only
     /// where [`available`] says so.
+    // Where neither block search is built, the parameters go unused.
+    #[cfg_attr(
+        not(any(
+            target_arch = "x86_64",
+            all(target_arch = "wasm32", target_feature = "simd128")
+        )),
+        allow(unused_variables)
+    )]
     pub fn search(tables: &Nibbles, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the callers check `available`, which detected SSSE3.
@@ -399,6 +511,14 @@ mod blocks {
     /// that [`super::starts_plain`] accepted. Heads and line ends are found in the same
     /// pass; `verify` says whether a head starts a whole pattern. Only where
     /// [`available`] says so.
+    // Where neither block search is built, the parameters go unused.
+    #[cfg_attr(
+        not(any(
+            target_arch = "x86_64",
+            all(target_arch = "wasm32", target_feature = "simd128")
+        )),
+        allow(unused_variables)
+    )]
     pub fn skippable(
         tables: &Nibbles,
         bytes: &[u8],
@@ -937,6 +1057,96 @@ mod tests {
                     "{mode:?} {:?}",
                     String::from_utf8_lossy(&text)
                 );
+            }
+        }
+    }
+
+    /// Calls `check` where a head starts, in either case.
+    fn reference(heads: &Heads, line: &[u8], check: &mut dyn FnMut(usize) -> bool) -> bool {
+        let found = |at: usize| {
+            let window = line.get(at..at + 3).unwrap_or_default();
+            heads.three.iter().any(|h| window.eq_ignore_ascii_case(h))
+        };
+        (0..line.len()).any(|at| found(at) && check(at))
+    }
+
+    /// The automaton finds heads exactly where they are, in either case, on random
+    /// text made of heads, near misses and filler, for several port sets (more ports
+    /// than the automaton holds leave it out), and at every offset of lines of every
+    /// length up to 70.
+    #[test]
+    fn automaton_agrees_with_plain() {
+        let pieces: [&[u8]; 12] = [
+            b"44",
+            b"5",
+            b"139",
+            b"SMB",
+            b"sm",
+            b"CiF",
+            b"microsoft",
+            b"net",
+            b"src_",
+            b"\x13",
+            b"\0",
+            b"\xC3\xA9",
+        ];
+        let many: Vec<u16> = (100..130).map(|i| i * 10).collect();
+        for ports in [&[139, 445][..], &[445, 8445, 1139], &many] {
+            let p = Prefilter::new(ports);
+            assert_eq!(p.lines.automaton.is_none(), ports.len() > 3, "{ports:?}");
+            let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+            let mut next = move || {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                seed
+            };
+            for _ in 0..5_000 {
+                let mut line = Vec::new();
+                for _ in 0..next() % 40 {
+                    let piece = match next() % 3 {
+                        0 => &b"a,1\":"[..],
+                        _ => pieces[(next() % 12) as usize],
+                    };
+                    line.extend_from_slice(piece);
+                }
+                for heads in [&p.rows, &p.lines] {
+                    let Some(automaton) = &heads.automaton else {
+                        continue;
+                    };
+                    let (mut found, mut want) = (Vec::new(), Vec::new());
+                    let stop = next() % 3 == 0;
+                    let found_any = automaton.search(&line, &mut |i| {
+                        found.push(i);
+                        stop
+                    });
+                    let want_any = reference(heads, &line, &mut |i| {
+                        want.push(i);
+                        stop
+                    });
+                    let text = String::from_utf8_lossy(&line);
+                    assert_eq!((found_any, found), (want_any, want), "{text:?}");
+                }
+            }
+        }
+        let p = Prefilter::new(&[139, 445]);
+        let automaton = p.lines.automaton.as_ref().unwrap();
+        for len in 0..70 {
+            for needle in ["445", "SmB", "cifs", "1445", "44", "netbios-ssn", "139"] {
+                for at in 0..=len {
+                    let mut line = vec![b'.'; len];
+                    line.splice(at..at, needle.bytes());
+                    let (mut found, mut want) = (Vec::new(), Vec::new());
+                    automaton.search(&line, &mut |i| {
+                        found.push(i);
+                        false
+                    });
+                    reference(&p.lines, &line, &mut |i| {
+                        want.push(i);
+                        false
+                    });
+                    assert_eq!(found, want, "{:?}", String::from_utf8_lossy(&line));
+                }
             }
         }
     }

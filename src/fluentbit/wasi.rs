@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 
-use super::{CONFIG_FILE, Filter, KEEP_BUFFER_BYTES, Setup};
+use super::{CONFIG_FILE, Filter, Setup, release_if_large};
 
 thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
@@ -48,22 +48,20 @@ pub unsafe extern "C" fn smb_egress_filter(
     }
     // SAFETY: the host copied `record_len` bytes of the record to `record`.
     let bytes = unsafe { std::slice::from_raw_parts(record, record_len as usize) };
-    let text = String::from_utf8_lossy(bytes);
     STATE.with(|state| {
         let mut state = state.borrow_mut();
         let state = state.get_or_insert_with(|| State {
             filter: Filter::new(read_setup()),
             out: Vec::new(),
         });
-        let kept = state.filter.process(i64::from(time_sec), &text);
-        if kept.is_empty() {
+        release_if_large(&mut state.out);
+        state.out.clear();
+        state
+            .filter
+            .process_into(i64::from(time_sec), bytes, &mut state.out);
+        if state.out.is_empty() {
             return DROP.as_ptr();
         }
-        if state.out.capacity() > KEEP_BUFFER_BYTES {
-            state.out = Vec::new();
-        }
-        state.out.clear();
-        state.out.extend_from_slice(kept.as_bytes());
         state.out.push(0);
         state.out.as_ptr()
     })

@@ -43,7 +43,12 @@ pub fn get_any<'a>(value: &'a Value, paths: &[&str]) -> Option<&'a Value> {
 
 /// A string or number at a path, as text; empty strings count as missing.
 pub fn text<'a>(value: &'a Value, paths: &[&str]) -> Option<std::borrow::Cow<'a, str>> {
-    match get_any(value, paths)? {
+    text_of(get_any(value, paths)?)
+}
+
+/// A string or number as text, as [`text`] reads it.
+pub fn text_of(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    match value {
         Value::String(s) if s.is_empty() => None,
         Value::String(s) => Some(std::borrow::Cow::Borrowed(s)),
         Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
@@ -64,7 +69,12 @@ pub fn port(value: &Value, paths: &[&str]) -> Option<u16> {
 
 /// A count at a path, written as a number or a string.
 pub fn count(value: &Value, paths: &[&str]) -> Option<u64> {
-    match get_any(value, paths)? {
+    count_of(get_any(value, paths)?)
+}
+
+/// A number or a string as a count, as [`count`] reads it.
+pub fn count_of(value: &Value) -> Option<u64> {
+    match value {
         Value::Number(n) => n
             .as_u64()
             .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
@@ -75,7 +85,12 @@ pub fn count(value: &Value, paths: &[&str]) -> Option<u64> {
 
 /// A number at a path (epoch seconds, say), written as a number or a string.
 pub fn number(value: &Value, paths: &[&str]) -> Option<f64> {
-    match get_any(value, paths)? {
+    number_of(get_any(value, paths)?)
+}
+
+/// A number or a string as a finite number, as [`number`] reads it.
+pub fn number_of(value: &Value) -> Option<f64> {
+    match value {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,

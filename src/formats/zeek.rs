@@ -68,7 +68,7 @@ impl LogKind {
 
     /// The kind of a log without a path, from its field names and values: an SMB kind
     /// when it has that log's own fields, else `conn`.
-    fn guess(has: impl Fn(&str) -> bool, smb_action: bool) -> LogKind {
+    pub(crate) fn guess(has: impl Fn(&str) -> bool, smb_action: bool) -> LogKind {
         if has("share_type") || has("native_file_system") {
             LogKind::SmbMapping
         } else if smb_action || has("prev_name") {
@@ -154,7 +154,7 @@ impl Field {
     ];
 
     /// The name in `#fields` and the JSON paths that hold the field.
-    fn names(self) -> &'static [&'static str] {
+    pub(crate) fn names(self) -> &'static [&'static str] {
         match self {
             Field::Ts => &["ts"],
             Field::OrigH => &["id.orig_h", "id_orig_h"],
@@ -462,12 +462,21 @@ pub(crate) fn from_json(
     ctx: &Ctx,
     out: &mut Vec<Record>,
 ) -> Result<(), Skip> {
-    let row = JsonRow(v);
+    from_json_row(&JsonRow(v), kind, ctx, out)
+}
+
+/// [`from_json`] on a JSON document read by other means than a [`Value`].
+pub(crate) fn from_json_row(
+    row: &impl Row,
+    kind: &LogKind,
+    ctx: &Ctx,
+    out: &mut Vec<Record>,
+) -> Result<(), Skip> {
     let sourcetype = kind.sourcetype(true);
     let record = match kind {
-        LogKind::Conn => super::zeek_conn::record(&row, sourcetype, ctx)?,
+        LogKind::Conn => super::zeek_conn::record(row, sourcetype, ctx)?,
         LogKind::Other(_) => return Err(kind.not_read()),
-        kind => super::zeek_smb::record(&row, kind, sourcetype, ctx)?,
+        kind => super::zeek_smb::record(row, kind, sourcetype, ctx)?,
     };
     out.push(record);
     Ok(())

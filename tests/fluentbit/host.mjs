@@ -45,27 +45,33 @@ export class FluentBitHost {
     return this.exports.memory.buffer.byteLength;
   }
 
+  /** A byte view of the module's memory, made again only when the memory has grown. */
+  bytes() {
+    const buffer = this.exports.memory.buffer;
+    if (this.view?.buffer !== buffer) this.view = new Uint8Array(buffer);
+    return this.view;
+  }
+
   /** Copies bytes and a NUL into memory from the module's malloc. */
   copyIn(bytes) {
     const pointer = this.exports.malloc(bytes.length + 1) >>> 0;
     if (pointer === 0) throw new Error(`malloc(${bytes.length + 1}) failed`);
-    const memory = new Uint8Array(this.exports.memory.buffer);
+    const memory = this.bytes();
     memory.set(bytes, pointer);
     memory[pointer + bytes.length] = 0;
     return pointer;
   }
 
   /**
-   * Filters one record, given as encoded JSON bytes (or a string); returns the text the
-   * module gives back, "" for a dropped record.
+   * One call as Fluent Bit makes it, on encoded bytes: copies the tag and the record in,
+   * calls the filter, finds the end of the NUL-terminated result and frees both copies.
+   * Returns the result's place in memory, valid until the next call.
    */
-  call(record, { tag = "zeek.conn", timeSec = 1709028000, timeNsec = 0 } = {}) {
-    const tagBytes = encoder.encode(tag);
-    const recordBytes = typeof record === "string" ? encoder.encode(record) : record;
+  callBytes(tagBytes, recordBytes, timeSec = 1709028000, timeNsec = 0) {
     const tagPointer = this.copyIn(tagBytes);
     const recordPointer = this.copyIn(recordBytes);
     try {
-      const result =
+      const start =
         this.filter(
           tagPointer,
           tagBytes.length,
@@ -74,12 +80,21 @@ export class FluentBitHost {
           recordPointer,
           recordBytes.length,
         ) >>> 0;
-      const memory = new Uint8Array(this.exports.memory.buffer);
-      const end = memory.indexOf(0, result);
-      return decoder.decode(memory.subarray(result, end));
+      const end = this.bytes().indexOf(0, start);
+      return { start, end };
     } finally {
       this.exports.free(tagPointer);
       this.exports.free(recordPointer);
     }
+  }
+
+  /**
+   * Filters one record, given as encoded JSON bytes (or a string); returns the text the
+   * module gives back, "" for a dropped record.
+   */
+  call(record, { tag = "zeek.conn", timeSec = 1709028000, timeNsec = 0 } = {}) {
+    const recordBytes = typeof record === "string" ? encoder.encode(record) : record;
+    const { start, end } = this.callBytes(encoder.encode(tag), recordBytes, timeSec, timeNsec);
+    return decoder.decode(this.bytes().subarray(start, end));
   }
 }
