@@ -8,74 +8,500 @@
 //! Memory is bounded by two caps. Each keeps the smallest keys in byte order (sources,
 //! or values of a column), which is what makes the caps merge exactly: a key among the
 //! `N` smallest overall is never evicted, in one pass or in any shard.
+//!
+//! A group is compact, since a run may hold a hundred thousand of them: sets are sorted
+//! vectors that hold a single value inline; ports are numbers kept in the byte order of
+//! their text; addresses of up to 15 bytes (every IPv4 address) are held inline; the
+//! texts that repeat across groups (actions, applications, sourcetypes) are shared.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::addr::Addr;
 use crate::record::Record;
 
-/// Distinct values in byte order, at most `cap` of them (the smallest are kept).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ValueSet {
-    values: BTreeSet<String>,
+/// Values that sort in the byte order of their text.
+trait TextOrder {
+    /// Compares the texts of two values byte by byte.
+    fn text_cmp(&self, other: &Self) -> Ordering;
+}
+
+/// A port, kept as its number and ordered by its decimal text (`139` < `445` < `80`).
+type Port = u16;
+
+impl TextOrder for Port {
+    fn text_cmp(&self, other: &Port) -> Ordering {
+        let (a, b) = (port_digits(*self), port_digits(*other));
+        a.0[a.1..].cmp(&b.0[b.1..])
+    }
+}
+
+/// The decimal digits of a port, right-aligned, and where they start.
+fn port_digits(port: Port) -> ([u8; 5], usize) {
+    let mut digits = [0u8; 5];
+    let mut rest = port;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            return (digits, start);
+        }
+    }
+}
+
+/// A text that many groups hold (an action, an application, a sourcetype), shared.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Shared(Arc<str>);
+
+impl TextOrder for Shared {
+    fn text_cmp(&self, other: &Shared) -> Ordering {
+        self.0.as_bytes().cmp(other.0.as_bytes())
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Shared {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Shared, D::Error> {
+        Ok(Shared(String::deserialize(deserializer)?.into()))
+    }
+}
+
+/// The bytes a [`Key`] holds inline: every IPv4 address in dotted decimal.
+const INLINE: usize = 15;
+
+/// A source or destination address as text: inline up to [`INLINE`] bytes, else boxed.
+#[derive(Clone, Debug)]
+enum Key {
+    Inline(u8, [u8; INLINE]),
+    Boxed(Box<str>),
+}
+
+impl Key {
+    fn new(text: &str) -> Key {
+        match text.len() {
+            len @ 0..=INLINE => {
+                let mut bytes = [0; INLINE];
+                bytes[..len].copy_from_slice(text.as_bytes());
+                Key::Inline(len as u8, bytes)
+            }
+            _ => Key::Boxed(text.into()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline(len, bytes) => &bytes[..usize::from(*len)],
+            Key::Boxed(text) => text.as_bytes(),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Inline(..) => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Key::Boxed(text) => text,
+        }
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Key) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Key) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl TextOrder for Key {
+    fn text_cmp(&self, other: &Key) -> Ordering {
+        self.cmp(other)
+    }
+}
+
+impl Serialize for Key {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
+        Ok(Key::new(&String::deserialize(deserializer)?))
+    }
+}
+
+/// An address's text, written on the stack when it fits (any IP address does).
+struct AddrText {
+    bytes: [u8; 64],
+    len: usize,
+    spilled: Option<String>,
+}
+
+impl AddrText {
+    fn of(addr: &Addr) -> AddrText {
+        let mut text = AddrText {
+            bytes: [0; 64],
+            len: 0,
+            spilled: None,
+        };
+        match addr {
+            Addr::Ip(ip) => {
+                let _ = write!(text, "{ip}");
+            }
+            Addr::Text(value) => text.spilled = Some(value.clone()),
+        }
+        text
+    }
+
+    fn as_str(&self) -> &str {
+        match &self.spilled {
+            Some(text) => text,
+            None => std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default(),
+        }
+    }
+}
+
+impl fmt::Write for AddrText {
+    fn write_str(&mut self, piece: &str) -> fmt::Result {
+        if let Some(spilled) = &mut self.spilled {
+            spilled.push_str(piece);
+        } else if self.len + piece.len() <= self.bytes.len() {
+            self.bytes[self.len..self.len + piece.len()].copy_from_slice(piece.as_bytes());
+            self.len += piece.len();
+        } else {
+            let mut spilled = self.as_str().to_owned();
+            spilled.push_str(piece);
+            self.spilled = Some(spilled);
+        }
+        Ok(())
+    }
+}
+
+/// A sorted vector that holds a single item without a heap allocation.
+#[derive(Clone, Debug, PartialEq)]
+enum Items<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Default for Items<T> {
+    fn default() -> Items<T> {
+        Items::Many(Vec::new())
+    }
+}
+
+impl<T> Items<T> {
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Items::One(item) => std::slice::from_ref(item),
+            Items::Many(items) => items,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            Items::One(item) => std::slice::from_mut(item),
+            Items::Many(items) => items,
+        }
+    }
+
+    fn insert(&mut self, at: usize, item: T) {
+        match std::mem::take(self) {
+            Items::Many(items) if items.is_empty() => *self = Items::One(item),
+            Items::Many(mut items) => {
+                grow(&mut items);
+                items.insert(at, item);
+                *self = Items::Many(items);
+            }
+            Items::One(first) => {
+                let mut items = Vec::with_capacity(2);
+                items.push(first);
+                items.insert(at, item);
+                *self = Items::Many(items);
+            }
+        }
+    }
+
+    fn pop_last(&mut self) {
+        match self {
+            Items::One(_) => *self = Items::default(),
+            Items::Many(items) => {
+                items.pop();
+            }
+        }
+    }
+}
+
+/// Makes room for one more item: one at a time while small, so that the few values
+/// most groups hold take no spare room, then by doubling.
+fn grow<T>(items: &mut Vec<T>) {
+    if items.len() == items.capacity() {
+        let more = if items.len() < 8 { 1 } else { items.len() };
+        items.reserve_exact(more);
+    }
+}
+
+/// Distinct values in the byte order of their text, at most `cap` of them (the
+/// smallest are kept).
+#[derive(Clone, Debug, PartialEq)]
+struct Set<T> {
+    items: Items<T>,
     capped: bool,
 }
 
-impl ValueSet {
-    fn insert(&mut self, value: &str, cap: usize) {
-        if self.values.contains(value) || self.capped_out(value, cap) {
-            return;
+impl<T> Default for Set<T> {
+    fn default() -> Set<T> {
+        Set {
+            items: Items::default(),
+            capped: false,
         }
-        self.values.insert(value.to_owned());
-        self.trim(cap);
+    }
+}
+
+impl<T: TextOrder> Set<T> {
+    fn len(&self) -> usize {
+        self.items.as_slice().len()
     }
 
-    /// True when the set is full and `value` would be evicted at once.
-    fn capped_out(&mut self, value: &str, cap: usize) -> bool {
-        let full = self.values.len() >= cap;
-        let larger = self.values.last().is_some_and(|last| value > last.as_str());
-        if full && larger {
-            self.capped = true;
+    fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.as_slice().iter()
+    }
+
+    fn search(&self, value: &T) -> Result<usize, usize> {
+        self.items
+            .as_slice()
+            .binary_search_by(|item| item.text_cmp(value))
+    }
+
+    /// Adds a value unless present or beyond the cap; gives where it now is, if kept.
+    fn insert(&mut self, value: T, cap: usize) -> Option<usize> {
+        match self.search(&value) {
+            Ok(at) => Some(at),
+            Err(at) if at >= cap => {
+                self.capped = true;
+                None
+            }
+            Err(at) => {
+                self.items.insert(at, value);
+                self.trim(cap);
+                Some(at)
+            }
         }
-        full && larger
     }
 
     fn trim(&mut self, cap: usize) {
-        while self.values.len() > cap {
-            self.values.pop_last();
+        while self.len() > cap {
+            self.items.pop_last();
             self.capped = true;
         }
     }
 
-    fn merge(&mut self, other: ValueSet, cap: usize) {
-        self.values.extend(other.values);
+    fn merge(&mut self, other: Set<T>, cap: usize) {
         self.capped |= other.capped;
-        self.trim(cap);
+        for value in other.into_items() {
+            self.insert(value, cap);
+        }
     }
 
-    /// The values, in byte order.
-    pub fn values(&self) -> impl Iterator<Item = &str> {
-        self.values.iter().map(String::as_str)
+    fn into_items(self) -> Vec<T> {
+        match self.items {
+            Items::One(item) => vec![item],
+            Items::Many(items) => items,
+        }
     }
 
-    /// Whether the cap held values back.
-    pub fn capped(&self) -> bool {
-        self.capped
+    /// A set of values in any order, sorted and made distinct.
+    fn from_items(mut items: Vec<T>, capped: bool) -> Set<T> {
+        items.sort_by(T::text_cmp);
+        items.dedup_by(|a, b| a.text_cmp(b) == Ordering::Equal);
+        let items = match items.len() {
+            1 => Items::One(items.remove(0)),
+            _ => Items::Many(items),
+        };
+        Set { items, capped }
+    }
+}
+
+impl<T: Serialize> Serialize for Set<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.items.as_slice(), self.capped).serialize(serializer)
+    }
+}
+
+impl<'de, T: Deserialize<'de> + TextOrder> Deserialize<'de> for Set<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Set<T>, D::Error> {
+        let (items, capped) = <(Vec<T>, bool)>::deserialize(deserializer)?;
+        Ok(Set::from_items(items, capped))
     }
 }
 
 /// What one source did toward one destination.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DestState {
-    /// Destination ports, in byte order.
-    pub ports: ValueSet,
+    ports: Set<Port>,
     /// Records toward this destination.
     pub count: u64,
     /// Earliest time.
     pub first: Option<f64>,
     /// Latest time.
     pub last: Option<f64>,
+}
+
+impl DestState {
+    /// Destination ports, in the byte order of their text.
+    pub fn ports(&self) -> impl Iterator<Item = u16> + '_ {
+        self.ports.iter().copied()
+    }
+
+    fn add(&mut self, port: Port, time: Option<f64>, cap: usize) {
+        self.ports.insert(port, cap);
+        self.count += 1;
+        self.first = min_time(self.first, time);
+        self.last = max_time(self.last, time);
+    }
+
+    fn merge(&mut self, other: DestState, cap: usize) {
+        self.ports.merge(other.ports, cap);
+        self.count += other.count;
+        self.first = min_time(self.first, other.first);
+        self.last = max_time(self.last, other.last);
+    }
+}
+
+/// A source's destinations in byte order, and, when kept, what it did toward each.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+struct Dests {
+    addrs: Vec<Key>,
+    /// One per address, or none when the aggregator keeps no detail.
+    states: Vec<DestState>,
+    capped: bool,
+}
+
+impl Dests {
+    fn add(&mut self, dest: &str, port: Port, time: Option<f64>, cap: usize, detail: bool) {
+        let key = Key::new(dest);
+        let at = match self.addrs.binary_search(&key) {
+            Ok(at) => at,
+            Err(at) if at >= cap => {
+                self.capped = true;
+                return;
+            }
+            Err(at) => self.insert(at, key, detail),
+        };
+        if let Some(state) = self.states.get_mut(at) {
+            state.add(port, time, cap);
+        }
+        self.trim(cap);
+    }
+
+    fn insert(&mut self, at: usize, key: Key, detail: bool) -> usize {
+        grow(&mut self.addrs);
+        self.addrs.insert(at, key);
+        if detail {
+            grow(&mut self.states);
+            self.states.insert(at, DestState::default());
+        }
+        at
+    }
+
+    fn trim(&mut self, cap: usize) {
+        while self.addrs.len() > cap {
+            self.addrs.pop();
+            self.states.truncate(self.addrs.len());
+            self.capped = true;
+        }
+    }
+
+    fn merge(&mut self, other: Dests, cap: usize, detail: bool) {
+        self.capped |= other.capped;
+        let mut states = other.states.into_iter();
+        for key in other.addrs {
+            let at = match self.addrs.binary_search(&key) {
+                Ok(at) => at,
+                Err(at) => self.insert(at, key, detail),
+            };
+            let state = states.next().unwrap_or_default();
+            if let Some(mine) = self.states.get_mut(at) {
+                mine.merge(state, cap);
+            }
+        }
+        self.trim(cap);
+    }
+}
+
+impl<'de> Deserialize<'de> for Dests {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Dests, D::Error> {
+        let (addrs, states, capped) =
+            <(Vec<Key>, Vec<DestState>, bool)>::deserialize(deserializer)?;
+        Ok(Dests::from_parts(addrs, states, capped))
+    }
+}
+
+impl Dests {
+    /// Destinations in any order, with their states or none, sorted and made distinct
+    /// (the states of a repeated address merged).
+    fn from_parts(addrs: Vec<Key>, states: Vec<DestState>, capped: bool) -> Dests {
+        let detail = !states.is_empty();
+        let mut states = states.into_iter();
+        let mut pairs: Vec<(Key, DestState)> = addrs
+            .into_iter()
+            .map(|key| (key, states.next().unwrap_or_default()))
+            .collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut dests = Dests {
+            capped,
+            ..Dests::default()
+        };
+        for (key, state) in pairs {
+            if dests.addrs.last() == Some(&key) {
+                if let Some(last) = dests.states.last_mut() {
+                    last.merge(state, usize::MAX);
+                }
+                continue;
+            }
+            dests.addrs.push(key);
+            if detail {
+                dests.states.push(state);
+            }
+        }
+        dests
+    }
+
+    /// Gives every destination a state with `detail`, or none without.
+    fn conform(&mut self, detail: bool) {
+        match detail {
+            true => self.states.resize_with(self.addrs.len(), DestState::default),
+            false => self.states = Vec::new(),
+        }
+    }
 }
 
 /// The running state of one source's finding.
@@ -85,14 +511,6 @@ pub struct Group {
     pub start: Option<f64>,
     /// Latest `_time`.
     pub end: Option<f64>,
-    /// Distinct actions.
-    pub action: ValueSet,
-    /// Distinct applications.
-    pub app: ValueSet,
-    /// Distinct destination ports.
-    pub dest_port: ValueSet,
-    /// Distinct sourcetypes.
-    pub sourcetype: ValueSet,
     /// Records in the group.
     pub count: u64,
     /// Sum of `bytes_out` over the records that carry it.
@@ -101,82 +519,101 @@ pub struct Group {
     pub bytes_in: Option<u64>,
     /// Records that showed a completed handshake.
     pub established: u64,
-    /// Per destination address; its keys are the `dest_ip` column.
-    pub dests: BTreeMap<String, DestState>,
-    /// Whether the cap on values held destinations back.
-    pub dests_capped: bool,
+    action: Set<Shared>,
+    app: Set<Shared>,
+    sourcetype: Set<Shared>,
+    dest_port: Set<Port>,
+    dests: Dests,
+}
+
+/// How a group adds a record: its caps, and the table of shared texts.
+struct Adding<'a> {
+    cap: usize,
+    detail: bool,
+    texts: &'a mut Texts,
 }
 
 impl Group {
-    fn add(&mut self, record: &Record, cap: usize) {
-        let port = record.dest_port.to_string();
-        let port = port.as_str();
+    fn add(&mut self, record: &Record, how: &mut Adding<'_>) {
+        let cap = how.cap;
         self.start = min_time(self.start, record.time);
         self.end = max_time(self.end, record.time);
-        self.action.insert(&record.action, cap);
+        add_text(&mut self.action, &record.action, how);
         if let Some(app) = &record.app {
-            self.app.insert(app, cap);
+            add_text(&mut self.app, app, how);
         }
-        self.dest_port.insert(port, cap);
-        self.sourcetype.insert(&record.sourcetype, cap);
+        self.dest_port.insert(record.dest_port, cap);
+        add_text(&mut self.sourcetype, &record.sourcetype, how);
         self.count += 1;
         self.bytes_out = add_opt(self.bytes_out, record.bytes_out);
         self.bytes_in = add_opt(self.bytes_in, record.bytes_in);
         self.established += u64::from(record.established == Some(true));
         if let Some(dest) = &record.dest_ip {
-            self.add_dest(&dest.to_string(), port, record.time, cap);
+            let dest = AddrText::of(dest);
+            let (port, time) = (record.dest_port, record.time);
+            self.dests.add(dest.as_str(), port, time, cap, how.detail);
         }
     }
 
-    fn add_dest(&mut self, dest: &str, port: &str, time: Option<f64>, cap: usize) {
-        let full = self.dests.len() >= cap;
-        if !self.dests.contains_key(dest) {
-            if full
-                && self
-                    .dests
-                    .last_key_value()
-                    .is_some_and(|(last, _)| dest > last.as_str())
-            {
-                self.dests_capped = true;
-                return;
-            }
-            self.dests.insert(dest.to_owned(), DestState::default());
-        }
-        let entry = self.dests.get_mut(dest).expect("inserted above");
-        entry.ports.insert(port, cap);
-        entry.count += 1;
-        entry.first = min_time(entry.first, time);
-        entry.last = max_time(entry.last, time);
-        self.trim_dests(cap);
-    }
-
-    fn trim_dests(&mut self, cap: usize) {
-        while self.dests.len() > cap {
-            self.dests.pop_last();
-            self.dests_capped = true;
-        }
-    }
-
-    fn merge(&mut self, other: Group, cap: usize) {
+    fn merge(&mut self, other: Group, how: &mut Adding<'_>) {
+        let cap = how.cap;
         self.start = min_time(self.start, other.start);
         self.end = max_time(self.end, other.end);
-        self.action.merge(other.action, cap);
-        self.app.merge(other.app, cap);
+        merge_texts(&mut self.action, other.action, how);
+        merge_texts(&mut self.app, other.app, how);
         self.dest_port.merge(other.dest_port, cap);
-        self.sourcetype.merge(other.sourcetype, cap);
+        merge_texts(&mut self.sourcetype, other.sourcetype, how);
         self.count += other.count;
         self.bytes_out = add_opt(self.bytes_out, other.bytes_out);
         self.bytes_in = add_opt(self.bytes_in, other.bytes_in);
         self.established += other.established;
-        self.dests_capped |= other.dests_capped;
-        for (dest, state) in other.dests {
-            let entry = self.dests.entry(dest).or_default();
-            entry.ports.merge(state.ports, cap);
-            entry.count += state.count;
-            entry.first = min_time(entry.first, state.first);
-            entry.last = max_time(entry.last, state.last);
+        self.dests.merge(other.dests, cap, how.detail);
+    }
+
+    /// Shares the texts of a group that came from elsewhere through `texts`.
+    fn share(&mut self, texts: &mut Texts) {
+        for set in [&mut self.action, &mut self.app, &mut self.sourcetype] {
+            for value in set.items.as_mut_slice() {
+                *value = texts.get(&value.0);
+            }
         }
-        self.trim_dests(cap);
+    }
+
+    /// Distinct actions, in byte order.
+    pub fn action(&self) -> impl Iterator<Item = &str> {
+        self.action.iter().map(|v| &*v.0)
+    }
+
+    /// Distinct applications, in byte order.
+    pub fn app(&self) -> impl Iterator<Item = &str> {
+        self.app.iter().map(|v| &*v.0)
+    }
+
+    /// Distinct sourcetypes, in byte order.
+    pub fn sourcetype(&self) -> impl Iterator<Item = &str> {
+        self.sourcetype.iter().map(|v| &*v.0)
+    }
+
+    /// Distinct destination ports, in the byte order of their text.
+    pub fn dest_port(&self) -> impl Iterator<Item = u16> + '_ {
+        self.dest_port.iter().copied()
+    }
+
+    /// Distinct destinations (the `dest_ip` column), in byte order.
+    pub fn dest_ip(&self) -> impl Iterator<Item = &str> {
+        self.dests.addrs.iter().map(Key::as_str)
+    }
+
+    /// How many distinct destinations the group holds.
+    pub fn dest_count(&self) -> usize {
+        self.dests.addrs.len()
+    }
+
+    /// Each destination with what the source did toward it, in byte order; empty when
+    /// the aggregator keeps no per-destination detail.
+    pub fn destinations(&self) -> impl Iterator<Item = (&str, &DestState)> {
+        let addrs = self.dests.addrs.iter().map(Key::as_str);
+        addrs.zip(&self.dests.states)
     }
 
     /// The names of the columns whose cap held values back.
@@ -184,11 +621,11 @@ impl Group {
         let columns = [
             ("action", self.action.capped),
             ("app", self.app.capped),
-            ("dest_ip", self.dests_capped),
+            ("dest_ip", self.dests.capped),
             ("dest_port", self.dest_port.capped),
             ("sourcetype", self.sourcetype.capped),
         ];
-        let ports_capped = self.dests.values().any(|d| d.ports.capped);
+        let ports_capped = self.dests.states.iter().any(|d| d.ports.capped);
         let mut names: Vec<&'static str> = columns
             .iter()
             .filter(|(_, capped)| *capped)
@@ -198,6 +635,23 @@ impl Group {
             names.push("dest_port");
         }
         names
+    }
+}
+
+fn add_text(set: &mut Set<Shared>, value: &str, how: &mut Adding<'_>) {
+    let found = set
+        .items
+        .as_slice()
+        .binary_search_by(|item| item.0.as_bytes().cmp(value.as_bytes()));
+    if found.is_err() {
+        set.insert(how.texts.get(value), how.cap);
+    }
+}
+
+fn merge_texts(set: &mut Set<Shared>, other: Set<Shared>, how: &mut Adding<'_>) {
+    set.capped |= other.capped;
+    for value in other.into_items() {
+        add_text(set, &value.0, how);
     }
 }
 
@@ -222,6 +676,36 @@ fn max_time(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
+/// The texts groups share, each held once. Texts no group holds any more are dropped
+/// whenever the table has doubled since it was last swept, so that it stays within
+/// twice what the groups hold.
+#[derive(Clone, Debug, Default)]
+struct Texts {
+    table: HashSet<Arc<str>>,
+    swept: usize,
+}
+
+impl Texts {
+    fn get(&mut self, text: &str) -> Shared {
+        if let Some(shared) = self.table.get(text) {
+            return Shared(shared.clone());
+        }
+        if self.table.len() >= 2 * self.swept.max(64) {
+            self.table.retain(|t| Arc::strong_count(t) > 1);
+            self.swept = self.table.len();
+        }
+        let shared: Arc<str> = text.into();
+        self.table.insert(shared.clone());
+        Shared(shared)
+    }
+}
+
+impl PartialEq for Texts {
+    fn eq(&self, _: &Texts) -> bool {
+        true
+    }
+}
+
 /// Groups finding records by source, within the caps.
 ///
 /// ```
@@ -237,43 +721,94 @@ fn max_time(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 /// assert_eq!(agg.groups().next().unwrap().1.count, 2);
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "AggregatorParts")]
 pub struct Aggregator {
     max_sources: usize,
     max_values: usize,
-    groups: BTreeMap<String, Group>,
+    detail: bool,
+    groups: BTreeMap<Key, Box<Group>>,
+    records: u64,
+    sources_capped: bool,
+    #[serde(skip)]
+    texts: Texts,
+}
+
+/// An [`Aggregator`] as a snapshot holds it, before its groups are made to agree with
+/// its settings and share their texts.
+#[derive(Deserialize)]
+struct AggregatorParts {
+    max_sources: usize,
+    max_values: usize,
+    detail: bool,
+    groups: BTreeMap<Key, Box<Group>>,
     records: u64,
     sources_capped: bool,
 }
 
+impl From<AggregatorParts> for Aggregator {
+    fn from(parts: AggregatorParts) -> Aggregator {
+        let mut agg = Aggregator::new(parts.max_sources, parts.max_values)
+            .with_destination_detail(parts.detail);
+        agg.groups = parts.groups;
+        agg.records = parts.records;
+        agg.sources_capped = parts.sources_capped;
+        for group in agg.groups.values_mut() {
+            group.dests.conform(agg.detail);
+            group.share(&mut agg.texts);
+        }
+        agg
+    }
+}
+
 impl Aggregator {
-    /// An empty aggregator with caps on sources and on values per column.
+    /// An empty aggregator with caps on sources and on values per column, that keeps
+    /// what each source did toward each destination.
     pub fn new(max_sources: usize, max_values: usize) -> Aggregator {
         Aggregator {
             max_sources: max_sources.max(1),
             max_values: max_values.max(1),
+            detail: true,
             groups: BTreeMap::new(),
             records: 0,
             sources_capped: false,
+            texts: Texts::default(),
         }
+    }
+
+    /// Whether to keep each destination's ports, count and times (the `default`
+    /// profile shows them; `escu` shows only the destinations). Set it before adding.
+    pub fn with_destination_detail(mut self, detail: bool) -> Aggregator {
+        self.detail = detail;
+        self
     }
 
     /// Adds a finding record; a record without `src_ip` forms no group and is ignored.
     pub fn add(&mut self, record: &Record) {
         let Some(src) = &record.src_ip else { return };
         self.records += 1;
-        let key = src.to_string();
-        if !self.groups.contains_key(&key) && !self.make_room(&key) {
+        let src = AddrText::of(src);
+        let key = src.as_str().as_bytes();
+        if !self.groups.contains_key(key) && !self.make_room(key) {
             return;
         }
-        self.groups
-            .entry(key)
-            .or_default()
-            .add(record, self.max_values);
+        let mut how = Adding {
+            cap: self.max_values,
+            detail: self.detail,
+            texts: &mut self.texts,
+        };
+        match self.groups.get_mut(key) {
+            Some(group) => group.add(record, &mut how),
+            None => {
+                let mut group = Box::<Group>::default();
+                group.add(record, &mut how);
+                self.groups.insert(Key::new(src.as_str()), group);
+            }
+        }
     }
 
     /// Whether a new source `key` may get a group: when the cap is reached, only a key
     /// smaller than the largest present, which is then evicted.
-    fn make_room(&mut self, key: &str) -> bool {
+    fn make_room(&mut self, key: &[u8]) -> bool {
         if self.groups.len() < self.max_sources {
             return true;
         }
@@ -281,7 +816,7 @@ impl Aggregator {
         let larger = self
             .groups
             .last_key_value()
-            .is_some_and(|(last, _)| key < last.as_str());
+            .is_some_and(|(last, _)| key < last.as_bytes());
         if larger {
             self.groups.pop_last();
         }
@@ -292,10 +827,17 @@ impl Aggregator {
     pub fn merge(&mut self, other: Aggregator) {
         self.records += other.records;
         self.sources_capped |= other.sources_capped;
-        for (key, group) in other.groups {
+        for (key, mut group) in other.groups {
+            group.dests.conform(self.detail);
+            let mut how = Adding {
+                cap: self.max_values,
+                detail: self.detail,
+                texts: &mut self.texts,
+            };
             match self.groups.get_mut(&key) {
-                Some(mine) => mine.merge(group, self.max_values),
+                Some(mine) => mine.merge(*group, &mut how),
                 None => {
+                    group.share(how.texts);
                     self.groups.insert(key, group);
                 }
             }
@@ -308,7 +850,17 @@ impl Aggregator {
 
     /// The groups, by source in byte order.
     pub fn groups(&self) -> impl Iterator<Item = (&str, &Group)> {
-        self.groups.iter().map(|(k, g)| (k.as_str(), g))
+        self.groups.iter().map(|(k, g)| (k.as_str(), &**g))
+    }
+
+    /// How many sources have a group.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether no source has a group.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
     }
 
     /// Finding records added, including those the source cap held back.

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::Aggregator;
-use crate::config::Config;
+use crate::config::{Config, Profile};
 use crate::error::ConfigError;
 use crate::filter::{Verdict, judge};
 use crate::formats::{Ctx, FileState, Format, SkipReason, parse_line};
@@ -76,7 +76,7 @@ struct SnapshotRef<'a> {
     agg: &'a Aggregator,
 }
 
-const SNAPSHOT_MAGIC: &str = "smb-egress-snapshot-1";
+const SNAPSHOT_MAGIC: &str = "smb-egress-snapshot-2";
 
 impl Analyzer {
     /// An analyzer for a configuration.
@@ -89,7 +89,8 @@ impl Analyzer {
             input: UNNAMED_INPUT.to_owned(),
             input_bytes: 0,
             input_open: false,
-            agg: Aggregator::new(config.max_sources, config.max_values),
+            agg: Aggregator::new(config.max_sources, config.max_values)
+                .with_destination_detail(config.profile == Profile::Default),
             stats: Stats::default(),
             scratch: Vec::new(),
             records_out: None,

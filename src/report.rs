@@ -379,13 +379,13 @@ pub fn columns(profile: Profile) -> &'static [&'static str] {
 
 fn finding(src: &str, group: &Group, offset: i32) -> Finding {
     let time = |t: Option<f64>| t.map(|t| format_time(t, offset));
-    let list = |set: &crate::aggregate::ValueSet| set.values().map(str::to_owned).collect();
+    let texts = |values: &mut dyn Iterator<Item = &str>| values.map(str::to_owned).collect();
+    let ports = |ports: &mut dyn Iterator<Item = u16>| ports.map(|p| p.to_string()).collect();
     let destinations = group
-        .dests
-        .iter()
+        .destinations()
         .map(|(ip, d)| Destination {
-            dest_ip: ip.clone(),
-            dest_port: list(&d.ports),
+            dest_ip: ip.to_owned(),
+            dest_port: ports(&mut d.ports()),
             count: d.count,
             first_time: time(d.first),
             last_time: time(d.last),
@@ -395,13 +395,13 @@ fn finding(src: &str, group: &Group, offset: i32) -> Finding {
         src_ip: src.to_owned(),
         start_time: time(group.start),
         end_time: time(group.end),
-        action: list(&group.action),
-        app: list(&group.app),
-        dest_ip: group.dests.keys().cloned().collect(),
-        dest_port: list(&group.dest_port),
-        sourcetype: list(&group.sourcetype),
+        action: texts(&mut group.action()),
+        app: texts(&mut group.app()),
+        dest_ip: texts(&mut group.dest_ip()),
+        dest_port: ports(&mut group.dest_port()),
+        sourcetype: texts(&mut group.sourcetype()),
         count: group.count,
-        dest_count: group.dests.len() as u64,
+        dest_count: group.dest_count() as u64,
         bytes_out: group.bytes_out,
         bytes_in: group.bytes_in,
         established: group.established,

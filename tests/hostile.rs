@@ -223,7 +223,7 @@ fn a_snapshot_with_a_hostile_length_prefix_is_refused_cheaply() {
     for raw in [
         &b""[..],
         b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
-        b"\x15smb-egress-snapshot-1",
+        b"\x15smb-egress-snapshot-2",
     ] {
         assert_eq!(
             analyzer.merge_snapshot(raw).unwrap_err().code,
