@@ -237,7 +237,11 @@ export class Analyzer {
    * text as `json`, `ndjson`, `csv` or `table`.
    */
   finish({ output = "object" } = {}) {
-    const text = this.#call((a) => a.finish(checkOutput(output)));
+    // The module writes the report in pieces, so that its text is never whole in the
+    // module's memory; joined here, it lives only in the JS heap.
+    const pieces = [];
+    this.#call((a) => a.finish(checkOutput(output), pieces));
+    const text = pieces.join("");
     return output === "object" ? JSON.parse(text) : text;
   }
 }

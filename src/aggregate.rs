@@ -498,7 +498,9 @@ impl Dests {
     /// Gives every destination a state with `detail`, or none without.
     fn conform(&mut self, detail: bool) {
         match detail {
-            true => self.states.resize_with(self.addrs.len(), DestState::default),
+            true => self
+                .states
+                .resize_with(self.addrs.len(), DestState::default),
             false => self.states = Vec::new(),
         }
     }

@@ -17,7 +17,7 @@ use crate::formats::{Ctx, FileState, Format, SkipReason, parse_line};
 use crate::prefilter::{Mode, Prefilter};
 use crate::reader::{Assembled, JsonAssembler, Line, LineReader, LineSink};
 use crate::record::Record;
-use crate::report::{Report, Stats};
+use crate::report::{Report, ReportView, Stats};
 use crate::verdicts::VerdictLog;
 
 /// The name of an input that was not named.
@@ -445,6 +445,16 @@ impl Analyzer {
             self.stats.clone(),
             caps,
         )
+    }
+
+    /// A view of the report of what was read so far, read straight from the state: the
+    /// renderers in [`crate::render`] write it finding by finding, without the copy of
+    /// every finding that a [`Report`] holds. Call [`Analyzer::end_input`] first for a
+    /// report of everything pushed.
+    pub fn view(&self) -> ReportView<'_> {
+        let caps = (self.config.max_sources, self.config.max_values);
+        let (profile, offset) = (self.config.profile, self.config.offset_secs);
+        ReportView::new(profile, offset, &self.agg, &self.stats, caps)
     }
 
     /// Analyzes a whole input at once.

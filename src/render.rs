@@ -5,10 +5,225 @@
 //! (multivalue cells joined by newlines) and makes formula-like cells inert. The table
 //! replaces control characters in log text, so a log cannot drive the terminal.
 
+use std::borrow::Cow;
+use std::io;
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::config::Profile;
-use crate::report::{Finding, Report, Stats};
+use crate::report::{Caps, Finding, Report, ReportView, Stats, columns};
+
+/// What the renderers read: a built [`Report`], or a [`ReportView`] of the aggregated
+/// state whose rows are made one at a time.
+pub trait Source {
+    /// The profile that produced the report.
+    fn profile(&self) -> Profile;
+    /// The offset from UTC of the times shown, in seconds.
+    fn offset_secs(&self) -> i32;
+    /// What was read, skipped and excluded.
+    fn stats(&self) -> &Stats;
+    /// What the caps held back.
+    fn caps(&self) -> &Caps;
+    /// How many findings there are.
+    fn finding_count(&self) -> usize;
+    /// The findings, by `src_ip` in byte order.
+    fn findings(&self) -> Box<dyn Iterator<Item = Cow<'_, Finding>> + '_>;
+}
+
+impl Source for Report {
+    fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    fn offset_secs(&self) -> i32 {
+        self.offset_secs
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    fn caps(&self) -> &Caps {
+        &self.caps
+    }
+
+    fn finding_count(&self) -> usize {
+        self.findings.len()
+    }
+
+    fn findings(&self) -> Box<dyn Iterator<Item = Cow<'_, Finding>> + '_> {
+        Box::new(self.findings.iter().map(Cow::Borrowed))
+    }
+}
+
+impl Source for ReportView<'_> {
+    fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    fn offset_secs(&self) -> i32 {
+        self.offset_secs
+    }
+
+    fn stats(&self) -> &Stats {
+        self.stats
+    }
+
+    fn caps(&self) -> &Caps {
+        &self.caps
+    }
+
+    fn finding_count(&self) -> usize {
+        self.len()
+    }
+
+    fn findings(&self) -> Box<dyn Iterator<Item = Cow<'_, Finding>> + '_> {
+        Box::new(ReportView::findings(self).map(Cow::Owned))
+    }
+}
+
+/// The forms a report is rendered in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// The whole report as compact JSON, for a program to parse.
+    Object,
+    /// The whole report as pretty-printed JSON.
+    Json,
+    /// One finding a line, as compact JSON.
+    Ndjson,
+    /// The findings as CSV.
+    Csv,
+    /// The findings as an aligned table, and a summary.
+    Table,
+}
+
+impl Output {
+    /// Every output, in the order of [`Output::name`]s documented to users.
+    pub const ALL: [Output; 5] = [
+        Output::Object,
+        Output::Json,
+        Output::Ndjson,
+        Output::Csv,
+        Output::Table,
+    ];
+
+    /// The output's name: `object`, `json`, `ndjson`, `csv` or `table`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Object => "object",
+            Output::Json => "json",
+            Output::Ndjson => "ndjson",
+            Output::Csv => "csv",
+            Output::Table => "table",
+        }
+    }
+
+    /// The output of a name.
+    ///
+    /// ```
+    /// use smb_egress::render::Output;
+    ///
+    /// assert_eq!(Output::from_name("csv"), Some(Output::Csv));
+    /// assert_eq!(Output::from_name("xml"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Output> {
+        Output::ALL.into_iter().find(|o| o.name() == name)
+    }
+}
+
+/// Writes a report in one of the outputs, finding by finding, so that what is held at
+/// once is one finding's text, not the whole report's.
+pub fn write<S: Source + ?Sized>(
+    report: &S,
+    output: Output,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    match output {
+        Output::Object => serde_json::to_writer(&mut *out, &ReportOut(report))?,
+        Output::Json => {
+            serde_json::to_writer_pretty(&mut *out, &ReportOut(report))?;
+            out.write_all(b"\n")?;
+        }
+        Output::Ndjson => write_ndjson(report, out)?,
+        Output::Csv => write_csv(report, out)?,
+        Output::Table => write_table(report, out)?,
+    }
+    out.flush()
+}
+
+/// A report rendered whole, as text.
+pub fn render<S: Source + ?Sized>(report: &S, output: Output) -> String {
+    let mut bytes = Vec::new();
+    let _ = write(report, output, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// An [`io::Write`] that hands what is written on as text in pieces of about `size`
+/// bytes, each whole UTF-8: how a large report leaves for a consumer that takes text.
+///
+/// ```
+/// use std::io::Write;
+/// use smb_egress::render::Pieces;
+///
+/// let mut got = Vec::new();
+/// let mut pieces = Pieces::new(2, |piece: &str| {
+///     got.push(piece.to_owned());
+///     Ok(())
+/// });
+/// let text = "aé".as_bytes();
+/// pieces.write_all(&text[..2]).unwrap(); // `a` and half of `é`
+/// pieces.write_all(&text[2..]).unwrap();
+/// pieces.flush().unwrap();
+/// drop(pieces);
+/// assert_eq!(got, ["a", "é"]);
+/// ```
+pub struct Pieces<F: FnMut(&str) -> io::Result<()>> {
+    size: usize,
+    pending: Vec<u8>,
+    take: F,
+}
+
+impl<F: FnMut(&str) -> io::Result<()>> Pieces<F> {
+    /// Pieces of about `size` bytes, each given to `take`.
+    pub fn new(size: usize, take: F) -> Pieces<F> {
+        Pieces {
+            size: size.max(1),
+            pending: Vec::new(),
+            take,
+        }
+    }
+
+    /// Hands on the whole characters pending, keeping a character cut at the end.
+    fn hand_on(&mut self) -> io::Result<()> {
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(error) if error.error_len().is_none() => error.valid_up_to(),
+            Err(_) => return Err(io::Error::new(io::ErrorKind::InvalidData, "not UTF-8")),
+        };
+        if whole > 0 {
+            let text = std::str::from_utf8(&self.pending[..whole]).unwrap_or_default();
+            (self.take)(text)?;
+            self.pending.drain(..whole);
+        }
+        Ok(())
+    }
+}
+
+impl<F: FnMut(&str) -> io::Result<()>> io::Write for Pieces<F> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= self.size {
+            self.hand_on()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.hand_on()
+    }
+}
 
 /// One cell of a finding.
 enum Cell<'a> {
@@ -39,97 +254,146 @@ fn cell<'a>(finding: &'a Finding, column: &str) -> Cell<'a> {
     }
 }
 
-fn cell_json(cell: Cell<'_>) -> Value {
-    match cell {
-        Cell::Text(t) => Value::from(t),
-        Cell::List(items) => Value::from(items.to_vec()),
-        Cell::Number(n) => Value::from(n),
-        Cell::Missing => Value::Null,
+impl Serialize for Cell<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Text(t) => serializer.serialize_str(t),
+            Cell::List(items) => items.serialize(serializer),
+            Cell::Number(n) => serializer.serialize_u64(*n),
+            Cell::Missing => serializer.serialize_unit(),
+        }
+    }
+}
+
+/// A finding as JSON: the profile's columns (and, for `default`, its destinations).
+struct FindingOut<'a>(Profile, &'a Finding);
+
+impl Serialize for FindingOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let FindingOut(profile, finding) = *self;
+        let mut map = serializer.serialize_map(None)?;
+        for column in columns(profile) {
+            map.serialize_entry(column, &cell(finding, column))?;
+        }
+        if profile == Profile::Default {
+            map.serialize_entry("destinations", &finding.destinations)?;
+        }
+        map.end()
+    }
+}
+
+/// The findings as a JSON array, each made as it is written.
+struct FindingsOut<'a, S: ?Sized>(&'a S);
+
+impl<R: Source + ?Sized> Serialize for FindingsOut<'_, R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let mut seq = serializer.serialize_seq(Some(report.finding_count()))?;
+        for finding in report.findings() {
+            seq.serialize_element(&FindingOut(report.profile(), &finding))?;
+        }
+        seq.end()
+    }
+}
+
+/// The columns each finding's cap held back, by source, for the findings that have any.
+struct CappedOut<'a, S: ?Sized>(&'a S);
+
+impl<R: Source + ?Sized> Serialize for CappedOut<'_, R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for finding in self.0.findings().filter(|f| !f.capped.is_empty()) {
+            map.serialize_entry(&finding.src_ip, &finding.capped)?;
+        }
+        map.end()
+    }
+}
+
+/// The statistics as JSON.
+struct StatsOut<'a, S: ?Sized>(&'a S);
+
+impl<R: Source + ?Sized> Serialize for StatsOut<'_, R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let stats = report.stats();
+        let files: Map<String, Value> = stats
+            .files
+            .iter()
+            .map(|(name, f)| (name.clone(), json!({ "bytes": f.bytes, "lines": f.lines })))
+            .collect();
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("bytes", &stats.bytes)?;
+        map.serialize_entry("lines", &stats.lines)?;
+        map.serialize_entry("files", &files)?;
+        map.serialize_entry("unreadable", &stats.unreadable)?;
+        map.serialize_entry("prefiltered_lines", &stats.prefiltered_lines)?;
+        map.serialize_entry("records", &stats.records)?;
+        map.serialize_entry("formats", &stats.formats)?;
+        map.serialize_entry("skipped", &stats.skipped)?;
+        map.serialize_entry("skipped_samples", &stats.samples)?;
+        map.serialize_entry("invalid_utf8_lines", &stats.invalid_utf8_lines)?;
+        map.serialize_entry("utf16_inputs", &stats.utf16_inputs)?;
+        map.serialize_entry("nul_lines", &stats.nul_lines)?;
+        map.serialize_entry("yearless_dates", &stats.yearless_dates)?;
+        map.serialize_entry("assumed_year", &stats.assumed_year)?;
+        map.serialize_entry("candidates", &stats.candidates)?;
+        map.serialize_entry("excluded", &stats.excluded)?;
+        map.serialize_entry("finding_records", &stats.finding_records)?;
+        map.serialize_entry("findings", &report.finding_count())?;
+        map.serialize_entry("caps", report.caps())?;
+        map.serialize_entry("capped_columns", &CappedOut(report))?;
+        map.end()
+    }
+}
+
+/// The whole report as JSON: `profile`, `time_offset`, `findings`, `stats`.
+struct ReportOut<'a, S: ?Sized>(&'a S);
+
+impl<R: Source + ?Sized> Serialize for ReportOut<'_, R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let offset = crate::time::offset_text(report.offset_secs());
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("profile", report.profile().name())?;
+        map.serialize_entry("time_offset", &offset)?;
+        map.serialize_entry("findings", &FindingsOut(report))?;
+        map.serialize_entry("stats", &StatsOut(report))?;
+        map.end()
     }
 }
 
 /// A finding as a JSON object with the profile's columns (and, for `default`, its
 /// destinations).
-pub fn finding_json(report: &Report, finding: &Finding) -> Value {
-    let mut object = Map::new();
-    for column in report.columns() {
-        object.insert((*column).to_owned(), cell_json(cell(finding, column)));
-    }
-    if report.profile == Profile::Default {
-        let destinations = serde_json::to_value(&finding.destinations).unwrap_or(Value::Null);
-        object.insert("destinations".into(), destinations);
-    }
-    Value::Object(object)
+pub fn finding_json<S: Source + ?Sized>(report: &S, finding: &Finding) -> Value {
+    serde_json::to_value(FindingOut(report.profile(), finding)).unwrap_or(Value::Null)
 }
 
 /// The statistics as a JSON object.
-pub fn stats_json(report: &Report) -> Value {
-    let stats: &Stats = &report.stats;
-    let files: Map<String, Value> = stats
-        .files
-        .iter()
-        .map(|(name, f)| (name.clone(), json!({ "bytes": f.bytes, "lines": f.lines })))
-        .collect();
-    let capped: Map<String, Value> = report
-        .findings
-        .iter()
-        .filter(|f| !f.capped.is_empty())
-        .map(|f| (f.src_ip.clone(), Value::from(f.capped.clone())))
-        .collect();
-    json!({
-        "bytes": stats.bytes,
-        "lines": stats.lines,
-        "files": files,
-        "unreadable": stats.unreadable,
-        "prefiltered_lines": stats.prefiltered_lines,
-        "records": stats.records,
-        "formats": stats.formats,
-        "skipped": stats.skipped,
-        "skipped_samples": stats.samples,
-        "invalid_utf8_lines": stats.invalid_utf8_lines,
-        "utf16_inputs": stats.utf16_inputs,
-        "nul_lines": stats.nul_lines,
-        "yearless_dates": stats.yearless_dates,
-        "assumed_year": stats.assumed_year,
-        "candidates": stats.candidates,
-        "excluded": stats.excluded,
-        "finding_records": stats.finding_records,
-        "findings": report.findings.len(),
-        "caps": report.caps,
-        "capped_columns": capped,
-    })
+pub fn stats_json<S: Source + ?Sized>(report: &S) -> Value {
+    serde_json::to_value(StatsOut(report)).unwrap_or(Value::Null)
 }
 
 /// The whole report as a JSON value: `profile`, `findings`, `stats`.
-pub fn report_json(report: &Report) -> Value {
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| finding_json(report, f))
-        .collect();
-    json!({
-        "profile": report.profile.name(),
-        "time_offset": crate::time::offset_text(report.offset_secs),
-        "findings": findings,
-        "stats": stats_json(report),
-    })
+pub fn report_json<S: Source + ?Sized>(report: &S) -> Value {
+    serde_json::to_value(ReportOut(report)).unwrap_or(Value::Null)
 }
 
 /// The report as pretty-printed JSON.
-pub fn to_json(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(&report_json(report)).unwrap_or_default();
-    text.push('\n');
-    text
+pub fn to_json<S: Source + ?Sized>(report: &S) -> String {
+    render(report, Output::Json)
 }
 
 /// One finding a line, as compact JSON.
-pub fn to_ndjson(report: &Report) -> String {
-    let mut out = String::new();
-    for finding in &report.findings {
-        out.push_str(&finding_json(report, finding).to_string());
-        out.push('\n');
+pub fn to_ndjson<S: Source + ?Sized>(report: &S) -> String {
+    render(report, Output::Ndjson)
+}
+
+fn write_ndjson<S: Source + ?Sized>(report: &S, out: &mut dyn io::Write) -> io::Result<()> {
+    for finding in report.findings() {
+        serde_json::to_writer(&mut *out, &FindingOut(report.profile(), &finding))?;
+        out.write_all(b"\n")?;
     }
-    out
+    Ok(())
 }
 
 /// The findings as CSV with the profile's columns as the header row.
@@ -140,20 +404,23 @@ pub fn to_ndjson(report: &Report) -> String {
 /// assert_eq!(inert_csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
 /// assert_eq!(inert_csv_cell("10.0.0.1"), "10.0.0.1");
 /// ```
-pub fn to_csv(report: &Report) -> String {
+pub fn to_csv<S: Source + ?Sized>(report: &S) -> String {
+    render(report, Output::Csv)
+}
+
+fn write_csv<S: Source + ?Sized>(report: &S, out: &mut dyn io::Write) -> io::Result<()> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(vec![]);
-    let columns = report.columns();
-    let _ = writer.write_record(columns);
-    for finding in &report.findings {
+        .from_writer(out);
+    let columns = columns(report.profile());
+    writer.write_record(columns)?;
+    for finding in report.findings() {
         let row = columns
             .iter()
-            .map(|c| inert_csv_cell(&cell_text(cell(finding, c), "\n")));
-        let _ = writer.write_record(row);
+            .map(|c| inert_csv_cell(&cell_text(cell(&finding, c), "\n")));
+        writer.write_record(row)?;
     }
-    let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    writer.flush()
 }
 
 fn cell_text(cell: Cell<'_>, separator: &str) -> String {
@@ -215,36 +482,48 @@ fn invisible(c: char) -> bool {
 
 /// The findings as an aligned text table; multivalue cells are joined by commas, long
 /// cells shortened, and every cell made safe for a terminal.
-pub fn to_table(report: &Report) -> String {
-    const WIDEST: usize = 48;
-    let columns = report.columns();
-    let mut rows: Vec<Vec<String>> = vec![columns.iter().map(|c| c.to_string()).collect()];
-    for finding in &report.findings {
-        let row = columns
-            .iter()
-            .map(|c| shorten(&terminal_safe(&cell_text(cell(finding, c), ",")), WIDEST));
-        rows.push(row.collect());
-    }
-    let widths: Vec<usize> = (0..columns.len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for (n, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-        if n == 0 {
-            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-            out.push_str(&rule.join("  "));
-            out.push('\n');
+pub fn to_table<S: Source + ?Sized>(report: &S) -> String {
+    render(report, Output::Table)
+}
+
+/// The widest a table cell is shown.
+const WIDEST: usize = 48;
+
+/// A finding's row of the table.
+fn table_row(finding: &Finding, columns: &[&str]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| shorten(&terminal_safe(&cell_text(cell(finding, c), ",")), WIDEST))
+        .collect()
+}
+
+/// Writes the table in two passes over the findings: one for the widths of the
+/// columns, one for the rows, so that no more than a row is held at once.
+fn write_table<S: Source + ?Sized>(report: &S, out: &mut dyn io::Write) -> io::Result<()> {
+    let columns = columns(report.profile());
+    let header: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|c| c.chars().count()).collect();
+    for finding in report.findings() {
+        for (width, cell) in widths.iter_mut().zip(table_row(&finding, columns)) {
+            *width = (*width).max(cell.chars().count());
         }
     }
-    out.push_str(&summary(report));
-    out
+    write_table_row(out, &header, &widths)?;
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    writeln!(out, "{}", rule.join("  "))?;
+    for finding in report.findings() {
+        write_table_row(out, &table_row(&finding, columns), &widths)?;
+    }
+    out.write_all(summary(report).as_bytes())
+}
+
+fn write_table_row(out: &mut dyn io::Write, row: &[String], widths: &[usize]) -> io::Result<()> {
+    let cells: Vec<String> = row
+        .iter()
+        .zip(widths)
+        .map(|(c, w)| format!("{c:<w$}"))
+        .collect();
+    writeln!(out, "{}", cells.join("  ").trim_end())
 }
 
 fn shorten(text: &str, widest: usize) -> String {
@@ -257,13 +536,13 @@ fn shorten(text: &str, widest: usize) -> String {
 }
 
 /// One or two lines that say what the run read and why candidates were excluded.
-pub fn summary(report: &Report) -> String {
-    let stats = &report.stats;
+pub fn summary<S: Source + ?Sized>(report: &S) -> String {
+    let stats = report.stats();
     let skipped: u64 = stats.skipped.values().sum();
     let mut out = format!(
         "{} finding(s); {} line(s): {} without SMB port or name, {} record(s), {} skipped; \
          {} SMB candidate(s)\n",
-        report.findings.len(),
+        report.finding_count(),
         stats.lines,
         stats.prefiltered_lines,
         stats.records,

@@ -312,18 +312,9 @@ impl Report {
         stats: Stats,
         caps: (usize, usize),
     ) -> Report {
-        let findings: Vec<Finding> = agg
-            .groups()
-            .map(|(src, group)| finding(src, group, offset_secs))
-            .collect();
-        let caps = Caps {
-            max_sources: caps.0,
-            max_values: caps.1,
-            sources_capped: agg.sources_capped(),
-            records_held_back: agg.records_held_back(),
-            findings_with_capped_values: findings.iter().filter(|f| !f.capped.is_empty()).count()
-                as u64,
-        };
+        let view = ReportView::new(profile, offset_secs, agg, &stats, caps);
+        let findings: Vec<Finding> = view.findings().collect();
+        let caps = view.caps;
         Report {
             profile,
             offset_secs,
@@ -336,6 +327,67 @@ impl Report {
     /// The output columns of the profile, in order.
     pub fn columns(&self) -> &'static [&'static str] {
         columns(self.profile)
+    }
+}
+
+/// A report read straight from the aggregated state: its rows are made one at a time
+/// as they are read, so rendering it holds no copy of every finding (a [`Report`]
+/// does). The renderers in [`crate::render`] take either.
+#[derive(Clone, Debug)]
+pub struct ReportView<'a> {
+    /// The profile that produced it.
+    pub profile: Profile,
+    /// The offset from UTC of the times shown, in seconds.
+    pub offset_secs: i32,
+    /// What was read, skipped and excluded.
+    pub stats: &'a Stats,
+    /// What the caps held back.
+    pub caps: Caps,
+    agg: &'a Aggregator,
+}
+
+impl<'a> ReportView<'a> {
+    /// A view of the aggregated state; `caps` are the caps on sources and on values.
+    pub fn new(
+        profile: Profile,
+        offset_secs: i32,
+        agg: &'a Aggregator,
+        stats: &'a Stats,
+        caps: (usize, usize),
+    ) -> ReportView<'a> {
+        let capped = agg.groups().filter(|(_, g)| !g.capped_columns().is_empty());
+        let caps = Caps {
+            max_sources: caps.0,
+            max_values: caps.1,
+            sources_capped: agg.sources_capped(),
+            records_held_back: agg.records_held_back(),
+            findings_with_capped_values: capped.count() as u64,
+        };
+        ReportView {
+            profile,
+            offset_secs,
+            stats,
+            caps,
+            agg,
+        }
+    }
+
+    /// How many findings there are.
+    pub fn len(&self) -> usize {
+        self.agg.len()
+    }
+
+    /// Whether there are no findings.
+    pub fn is_empty(&self) -> bool {
+        self.agg.is_empty()
+    }
+
+    /// The findings, by `src_ip` in byte order, each made as it is read.
+    pub fn findings(&self) -> impl Iterator<Item = Finding> + 'a {
+        let offset = self.offset_secs;
+        self.agg
+            .groups()
+            .map(move |(src, group)| finding(src, group, offset))
     }
 }
 

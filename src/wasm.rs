@@ -22,8 +22,7 @@ use crate::analyzer::{Analyzer, header_len};
 use crate::config::{Config, Options};
 use crate::error::ConfigError;
 use crate::formats::Format;
-use crate::render;
-use crate::report::Report;
+use crate::render::{self, Output, Pieces};
 
 /// The output kinds [`WasmAnalyzer::finish`] takes.
 pub const OUTPUTS: [&str; 5] = ["object", "json", "ndjson", "csv", "table"];
@@ -151,31 +150,32 @@ impl WasmAnalyzer {
     }
 
     /// Ends the run and gives the report as text: `object` (compact JSON for
-    /// `JSON.parse`), `json` (pretty), `ndjson`, `csv` or `table`. The analyzer takes no
-    /// more input after this.
-    pub fn finish(&mut self, output: &str) -> Result<String, JsValue> {
-        if !OUTPUTS.contains(&output) {
+    /// `JSON.parse`), `json` (pretty), `ndjson`, `csv` or `table`, pushed onto `pieces`
+    /// in pieces of about [`PIECE_BYTES`] to be joined. The report is written straight
+    /// from the analyzer's state, finding by finding, so that its text is never whole
+    /// in the module's memory. The analyzer takes no more input after this.
+    pub fn finish(&mut self, output: &str, pieces: &js_sys::Array) -> Result<(), JsValue> {
+        let Some(output) = Output::from_name(output) else {
             let known = OUTPUTS.join(", ");
             let message = format!("unknown output {output:?}; known: {known}");
             return Err(js_error("bad_output", &message));
-        }
+        };
         self.inner()?;
-        let report = self.inner.take().map(Analyzer::finish);
-        Ok(report
-            .map(|r| render_report(&r, output))
-            .unwrap_or_default())
+        let Some(mut analyzer) = self.inner.take() else {
+            return Ok(());
+        };
+        analyzer.end_input();
+        let mut out = Pieces::new(PIECE_BYTES, |piece: &str| {
+            pieces.push(&JsValue::from_str(piece));
+            Ok(())
+        });
+        render::write(&analyzer.view(), output, &mut out)
+            .map_err(|e| js_error("internal_error", &e.to_string()))
     }
 }
 
-fn render_report(report: &Report, output: &str) -> String {
-    match output {
-        "json" => render::to_json(report),
-        "ndjson" => render::to_ndjson(report),
-        "csv" => render::to_csv(report),
-        "table" => render::to_table(report),
-        _ => render::report_json(report).to_string(),
-    }
-}
+/// The size of the pieces [`WasmAnalyzer::finish`] gives the report in.
+pub const PIECE_BYTES: usize = 256 << 10;
 
 /// The supported formats as a JSON array of `{id, description, sourcetype}`.
 #[wasm_bindgen]

@@ -26,8 +26,15 @@ const INTERNAL: &str = concat!(
     "\n"
 );
 
+/// The report as text: the pieces `finish` gives, joined.
+fn finish(analyzer: &mut WasmAnalyzer, output: &str) -> Result<String, JsValue> {
+    let pieces = js_sys::Array::new();
+    analyzer.finish(output, &pieces)?;
+    Ok(pieces.join("").into())
+}
+
 fn report(analyzer: &mut WasmAnalyzer) -> Value {
-    serde_json::from_str(&analyzer.finish("object").unwrap()).unwrap()
+    serde_json::from_str(&finish(analyzer, "object").unwrap()).unwrap()
 }
 
 fn analyzer(options: &str) -> WasmAnalyzer {
@@ -65,7 +72,7 @@ fn renders_every_output() {
     ] {
         let mut a = analyzer(r#"{"profile":"escu"}"#);
         a.push(OUTBOUND.as_bytes()).unwrap();
-        let text = a.finish(output).unwrap();
+        let text = finish(&mut a, output).unwrap();
         assert!(text.contains(needle), "{output}: {text}");
     }
 }
@@ -90,13 +97,13 @@ fn option_errors_are_js_errors_with_a_code() {
 fn an_unknown_output_and_a_finished_analyzer_are_errors() {
     let mut a = analyzer("{}");
     assert_eq!(
-        code_and_message(a.finish("xml").unwrap_err()).0,
+        code_and_message(finish(&mut a, "xml").unwrap_err()).0,
         "bad_output"
     );
-    a.finish("json").unwrap();
+    finish(&mut a, "json").unwrap();
     assert_eq!(code_and_message(a.push(b"x").unwrap_err()).0, "finished");
     assert_eq!(
-        code_and_message(a.finish("json").unwrap_err()).0,
+        code_and_message(finish(&mut a, "json").unwrap_err()).0,
         "finished"
     );
 }
@@ -269,4 +276,53 @@ fn memory_grows_in_few_steps_and_not_far_past_the_need() {
         grown <= need + last * PAGE / 16 + (1 << 20),
         "grew {grown} for {need}"
     );
+}
+
+/// Sources whose application names are not ASCII, enough for a report of many pieces.
+fn many_sources() -> String {
+    (0..4000)
+        .map(|n| {
+            format!(
+                "{{\"ts\":1709028000.{n},\"id.orig_h\":\"10.1.{}.{}\",\"id.resp_p\":445,\
+                 \"id.resp_h\":\"81.169.{}.17\",\"proto\":\"tcp\",\"service\":\"smb-é{n}\"}}\n",
+                n / 250,
+                n % 250,
+                n % 200
+            )
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+fn a_report_of_many_pieces_joins_into_the_report_of_the_core() {
+    use smb_egress::{Analyzer, Config, Options, render};
+
+    let input = many_sources();
+    for profile in ["escu", "default"] {
+        let options = format!(r#"{{"profile":"{profile}"}}"#);
+        let config = Config::new(&Options::from_json(&options).unwrap()).unwrap();
+        let core = Analyzer::analyze(config, input.as_bytes());
+        for (output, expected) in [
+            ("object", render::report_json(&core).to_string()),
+            ("json", render::to_json(&core)),
+            ("ndjson", render::to_ndjson(&core)),
+            ("csv", render::to_csv(&core)),
+            ("table", render::to_table(&core)),
+        ] {
+            let mut a = analyzer(&options);
+            a.push(input.as_bytes()).unwrap();
+            let pieces = js_sys::Array::new();
+            a.finish(output, &pieces).unwrap();
+            assert!(
+                pieces.length() > 1,
+                "{output}: {} piece(s)",
+                pieces.length()
+            );
+            assert_eq!(
+                String::from(pieces.join("")),
+                expected,
+                "{profile} {output}"
+            );
+        }
+    }
 }
