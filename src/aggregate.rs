@@ -880,3 +880,153 @@ impl Aggregator {
         self.sources_capped
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(src: &str, dest: &str, port: u16, app: &str) -> Record {
+        let mut record = Record::new("bro:conn");
+        record.src_ip = Some(Addr::parse(src));
+        record.dest_ip = Some(Addr::parse(dest));
+        record.dest_port = port;
+        record.app = Some(app.into());
+        record.time = Some(1_709_028_000.0 + f64::from(port));
+        record
+    }
+
+    #[test]
+    fn ports_sort_by_their_text() {
+        let mut ports: Vec<Port> = vec![80, 445, 0, 65535, 1445, 139, 8, 44];
+        ports.sort_by(Port::text_cmp);
+        assert_eq!(ports, [0, 139, 1445, 44, 445, 65535, 8, 80]);
+        let mut texts: Vec<String> = ports.iter().map(|p| p.to_string()).collect();
+        texts.sort();
+        assert_eq!(
+            texts,
+            ports.iter().map(|p| p.to_string()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn keys_inline_and_boxed_hold_and_sort_as_their_text() {
+        let texts = [
+            "",
+            "1.2.3.4",
+            "255.255.255.255",
+            "255.255.255.2555",
+            "fe80::1",
+            "é",
+        ];
+        let mut keys: Vec<Key> = texts.iter().map(|t| Key::new(t)).collect();
+        keys.sort();
+        let mut sorted = texts.to_vec();
+        sorted.sort();
+        assert_eq!(keys.iter().map(Key::as_str).collect::<Vec<_>>(), sorted);
+        assert!(matches!(Key::new("255.255.255.255"), Key::Inline(15, _)));
+        assert!(matches!(Key::new("255.255.255.2555"), Key::Boxed(_)));
+    }
+
+    #[test]
+    fn sets_keep_the_smallest_values_and_say_when_capped() {
+        let mut set = Set::default();
+        for port in [445, 80, 139, 8080, 22] {
+            set.insert(port, 3);
+        }
+        assert_eq!(set.iter().copied().collect::<Vec<_>>(), [139, 22, 445]);
+        assert!(set.capped);
+        let mut merged = Set::default();
+        merged.insert(80, 3);
+        merged.merge(set.clone(), 3);
+        assert_eq!(merged, set);
+    }
+
+    #[test]
+    fn addresses_are_written_as_their_canonical_text() {
+        for text in [
+            "10.0.0.1",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "::ffff:1.2.3.4",
+        ] {
+            assert_eq!(AddrText::of(&Addr::parse(text)).as_str(), text);
+        }
+        let long = "host-".repeat(40);
+        assert_eq!(AddrText::of(&Addr::parse(&long)).as_str(), long);
+    }
+
+    #[test]
+    fn texts_no_group_holds_are_swept_from_the_shared_table() {
+        let mut agg = Aggregator::new(10, 1);
+        for n in 0..100_000 {
+            agg.add(&record(
+                "10.0.0.1",
+                "81.2.69.160",
+                445,
+                &format!("app-{n:06}"),
+            ));
+        }
+        let group = agg.groups().next().unwrap().1;
+        assert_eq!(group.app().collect::<Vec<_>>(), ["app-000000"]);
+        assert!(agg.texts.table.len() < 200, "{}", agg.texts.table.len());
+    }
+
+    #[test]
+    fn a_snapshot_round_trips_with_and_without_detail() {
+        for detail in [true, false] {
+            let mut agg = Aggregator::new(100, 2).with_destination_detail(detail);
+            for (src, dest, port) in [
+                ("10.0.0.2", "81.2.69.160", 445),
+                ("10.0.0.1", "fe80::1", 139),
+                ("10.0.0.1", "81.2.69.160", 445),
+                ("10.0.0.1", "89.160.20.112", 445),
+                ("10.0.0.1", "1.2.3.4", 8445),
+            ] {
+                agg.add(&record(src, dest, port, "smb"));
+            }
+            let bytes = postcard::to_allocvec(&agg).unwrap();
+            let back: Aggregator = postcard::from_bytes(&bytes).unwrap();
+            assert_eq!(back, agg);
+            let group = back.groups().next().unwrap().1;
+            assert_eq!(
+                group.dest_ip().collect::<Vec<_>>(),
+                ["1.2.3.4", "81.2.69.160"]
+            );
+            assert_eq!(group.destinations().count(), if detail { 2 } else { 0 });
+            assert_eq!(group.capped_columns(), ["dest_ip", "dest_port"]);
+        }
+    }
+
+    #[test]
+    fn a_snapshot_with_disordered_or_mismatched_destinations_merges_without_panic() {
+        let dests = (
+            vec![
+                Key::new("9.9.9.9"),
+                Key::new("1.1.1.1"),
+                Key::new("9.9.9.9"),
+            ],
+            Vec::<DestState>::new(),
+            false,
+        );
+        let bytes = postcard::to_allocvec(&dests).unwrap();
+        let dests: Dests = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(dests.addrs, [Key::new("1.1.1.1"), Key::new("9.9.9.9")]);
+        let too_few = (
+            vec![Key::new("1.1.1.1"), Key::new("2.2.2.2")],
+            vec![DestState::default()],
+        );
+        let bytes = postcard::to_allocvec(&(too_few.0, too_few.1, false)).unwrap();
+        let dests: Dests = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(dests.addrs.len(), 2);
+
+        let mut plain = Aggregator::new(10, 10).with_destination_detail(false);
+        plain.add(&record("10.0.0.1", "81.2.69.160", 445, "smb"));
+        let mut detailed = Aggregator::new(10, 10);
+        detailed.add(&record("10.0.0.1", "89.160.20.112", 139, "smb"));
+        detailed.merge(plain.clone());
+        detailed.add(&record("10.0.0.1", "1.2.3.4", 445, "smb"));
+        let group = detailed.groups().next().unwrap().1;
+        assert_eq!(group.destinations().count(), 3);
+        plain.merge(detailed);
+        assert_eq!(plain.groups().next().unwrap().1.destinations().count(), 0);
+    }
+}

@@ -118,3 +118,87 @@ fn an_empty_report_still_says_what_was_read() {
         "{table}"
     );
 }
+
+/// Every input file under `tests/fixtures` (the goldens and notes aside).
+fn fixture_inputs() -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")];
+    while let Some(dir) = dirs.pop() {
+        for path in std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()) {
+            let name = path.to_string_lossy();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if !name.ends_with(".golden.json") && !name.ends_with(".md") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn the_view_of_the_state_renders_as_the_built_report_whole_and_in_pieces() {
+    use smb_egress::render::{Output, Pieces};
+
+    let settings = [
+        json!({"profile": "escu"}),
+        json!({"profile": "default"}),
+        json!({"profile": "default", "maxSources": 2, "maxValues": 1}),
+        json!({"profile": "escu", "maxSources": 3, "maxValues": 2}),
+    ];
+    let (mut findings, mut capped) = (0, 0);
+    for path in fixture_inputs() {
+        let input = std::fs::read(&path).unwrap();
+        for options in &settings {
+            let mut config = Config::new(&Options::from_value(options).unwrap()).unwrap();
+            config.current_year = 2024;
+            let mut analyzer = Analyzer::new(config);
+            analyzer.begin_input("input");
+            analyzer.push(&input);
+            analyzer.end_input();
+            let (view, report) = (analyzer.view(), analyzer.report());
+            findings += report.findings.len();
+            capped += report.caps.findings_with_capped_values;
+            assert_eq!(render::report_json(&view), render::report_json(&report));
+            for output in Output::ALL {
+                let expected = render::render(&report, output);
+                let context = format!("{} {options} {}", path.display(), output.name());
+                assert_eq!(render::render(&view, output), expected, "{context}");
+                let mut joined = String::new();
+                let mut pieces = Pieces::new(7, |piece: &str| {
+                    joined.push_str(piece);
+                    Ok(())
+                });
+                render::write(&view, output, &mut pieces).unwrap();
+                drop(pieces);
+                assert_eq!(joined, expected, "{context}, in pieces");
+            }
+        }
+    }
+    assert!(
+        findings > 100 && capped > 5,
+        "{findings} findings, {capped} capped"
+    );
+}
+
+#[test]
+fn a_piece_never_cuts_a_character() {
+    use std::io::Write;
+
+    let text = "é€😀a".repeat(50);
+    for size in 1..12 {
+        let mut got = Vec::new();
+        let mut pieces = smb_egress::render::Pieces::new(size, |piece: &str| {
+            got.push(piece.to_owned());
+            Ok(())
+        });
+        for byte in text.as_bytes() {
+            pieces.write_all(std::slice::from_ref(byte)).unwrap();
+        }
+        pieces.flush().unwrap();
+        drop(pieces);
+        assert_eq!(got.concat(), text, "pieces of {size}");
+        assert!(got.iter().all(|p| p.len() <= size + 3), "pieces of {size}");
+    }
+}
