@@ -338,16 +338,21 @@ impl<T: TextOrder> Set<T> {
         }
     }
 
-    /// A set of values in any order, sorted and made distinct.
+    /// A set of values given in order.
     fn from_items(mut items: Vec<T>, capped: bool) -> Set<T> {
-        items.sort_by(T::text_cmp);
-        items.dedup_by(|a, b| a.text_cmp(b) == Ordering::Equal);
         let items = match items.len() {
             1 => Items::One(items.remove(0)),
             _ => Items::Many(items),
         };
         Set { items, capped }
     }
+}
+
+/// Whether values are distinct and in order, as a snapshot holds them.
+fn in_order<T: TextOrder>(items: &[T]) -> bool {
+    items
+        .windows(2)
+        .all(|pair| pair[0].text_cmp(&pair[1]) == Ordering::Less)
 }
 
 impl<T: Serialize> Serialize for Set<T> {
@@ -359,6 +364,9 @@ impl<T: Serialize> Serialize for Set<T> {
 impl<'de, T: Deserialize<'de> + TextOrder> Deserialize<'de> for Set<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Set<T>, D::Error> {
         let (items, capped) = <(Vec<T>, bool)>::deserialize(deserializer)?;
+        if !in_order(&items) {
+            return Err(serde::de::Error::custom("values out of order"));
+        }
         Ok(Set::from_items(items, capped))
     }
 }
@@ -461,40 +469,21 @@ impl<'de> Deserialize<'de> for Dests {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Dests, D::Error> {
         let (addrs, states, capped) =
             <(Vec<Key>, Vec<DestState>, bool)>::deserialize(deserializer)?;
-        Ok(Dests::from_parts(addrs, states, capped))
+        if !in_order(&addrs) {
+            return Err(serde::de::Error::custom("destinations out of order"));
+        }
+        if !states.is_empty() && states.len() != addrs.len() {
+            return Err(serde::de::Error::custom("destinations without their state"));
+        }
+        Ok(Dests {
+            addrs,
+            states,
+            capped,
+        })
     }
 }
 
 impl Dests {
-    /// Destinations in any order, with their states or none, sorted and made distinct
-    /// (the states of a repeated address merged).
-    fn from_parts(addrs: Vec<Key>, states: Vec<DestState>, capped: bool) -> Dests {
-        let detail = !states.is_empty();
-        let mut states = states.into_iter();
-        let mut pairs: Vec<(Key, DestState)> = addrs
-            .into_iter()
-            .map(|key| (key, states.next().unwrap_or_default()))
-            .collect();
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut dests = Dests {
-            capped,
-            ..Dests::default()
-        };
-        for (key, state) in pairs {
-            if dests.addrs.last() == Some(&key) {
-                if let Some(last) = dests.states.last_mut() {
-                    last.merge(state, usize::MAX);
-                }
-                continue;
-            }
-            dests.addrs.push(key);
-            if detail {
-                dests.states.push(state);
-            }
-        }
-        dests
-    }
-
     /// Gives every destination a state with `detail`, or none without.
     fn conform(&mut self, detail: bool) {
         match detail {
@@ -997,26 +986,24 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_with_disordered_or_mismatched_destinations_merges_without_panic() {
-        let dests = (
-            vec![
-                Key::new("9.9.9.9"),
-                Key::new("1.1.1.1"),
-                Key::new("9.9.9.9"),
-            ],
-            Vec::<DestState>::new(),
-            false,
-        );
-        let bytes = postcard::to_allocvec(&dests).unwrap();
-        let dests: Dests = postcard::from_bytes(&bytes).unwrap();
-        assert_eq!(dests.addrs, [Key::new("1.1.1.1"), Key::new("9.9.9.9")]);
-        let too_few = (
-            vec![Key::new("1.1.1.1"), Key::new("2.2.2.2")],
-            vec![DestState::default()],
-        );
-        let bytes = postcard::to_allocvec(&(too_few.0, too_few.1, false)).unwrap();
-        let dests: Dests = postcard::from_bytes(&bytes).unwrap();
-        assert_eq!(dests.addrs.len(), 2);
+    fn a_snapshot_with_disordered_or_mismatched_destinations_is_refused_or_merges() {
+        let key = Key::new;
+        let refused = [
+            (vec![key("9.9.9.9"), key("1.1.1.1")], vec![]),
+            (vec![key("1.1.1.1"), key("1.1.1.1")], vec![]),
+            (
+                vec![key("1.1.1.1"), key("2.2.2.2")],
+                vec![DestState::default()],
+            ),
+        ];
+        for (addrs, states) in refused {
+            let bytes = postcard::to_allocvec(&(addrs, states, false)).unwrap();
+            assert!(postcard::from_bytes::<Dests>(&bytes).is_err());
+        }
+        let bytes = postcard::to_allocvec(&(vec![445u16, 139], false)).unwrap();
+        assert!(postcard::from_bytes::<Set<Port>>(&bytes).is_err());
+        let bytes = postcard::to_allocvec(&(vec![139u16, 445], false)).unwrap();
+        assert_eq!(postcard::from_bytes::<Set<Port>>(&bytes).unwrap().len(), 2);
 
         let mut plain = Aggregator::new(10, 10).with_destination_detail(false);
         plain.add(&record("10.0.0.1", "81.2.69.160", 445, "smb"));

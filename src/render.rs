@@ -10,6 +10,7 @@ use std::io;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use serde_json::{Map, Value, json};
 
 use crate::config::Profile;
@@ -141,9 +142,9 @@ pub fn write<S: Source + ?Sized>(
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     match output {
-        Output::Object => serde_json::to_writer(&mut *out, &ReportOut(report))?,
+        Output::Object => write_json(out, Layout::Compact, &ReportOut(report))?,
         Output::Json => {
-            serde_json::to_writer_pretty(&mut *out, &ReportOut(report))?;
+            write_json(out, Layout::pretty(), &ReportOut(report))?;
             out.write_all(b"\n")?;
         }
         Output::Ndjson => write_ndjson(report, out)?,
@@ -151,6 +152,81 @@ pub fn write<S: Source + ?Sized>(
         Output::Table => write_table(report, out)?,
     }
     out.flush()
+}
+
+/// Writes a value as JSON in a layout.
+fn write_json(out: &mut dyn io::Write, layout: Layout, value: &impl Serialize) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, layout);
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// The layout of JSON text, compact or pretty: one formatter type for both, so that
+/// the wasm module holds one copy of the code that writes each part of a report.
+enum Layout {
+    Compact,
+    Pretty(PrettyFormatter<'static>),
+}
+
+impl Layout {
+    fn pretty() -> Layout {
+        Layout::Pretty(PrettyFormatter::new())
+    }
+}
+
+/// Calls a [`Formatter`] method on the layout's formatter.
+macro_rules! by_layout {
+    ($layout:expr, $method:ident($($arg:expr),*)) => {
+        match $layout {
+            Layout::Compact => CompactFormatter.$method($($arg),*),
+            Layout::Pretty(pretty) => pretty.$method($($arg),*),
+        }
+    };
+}
+
+impl Formatter for Layout {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        by_layout!(self, begin_array(w))
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        by_layout!(self, end_array(w))
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        by_layout!(self, begin_array_value(w, first))
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        by_layout!(self, end_array_value(w))
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        by_layout!(self, begin_object(w))
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        by_layout!(self, end_object(w))
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        by_layout!(self, begin_object_key(w, first))
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        by_layout!(self, begin_object_value(w))
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        by_layout!(self, end_object_value(w))
+    }
 }
 
 /// A report rendered whole, as text.
@@ -390,7 +466,11 @@ pub fn to_ndjson<S: Source + ?Sized>(report: &S) -> String {
 
 fn write_ndjson<S: Source + ?Sized>(report: &S, out: &mut dyn io::Write) -> io::Result<()> {
     for finding in report.findings() {
-        serde_json::to_writer(&mut *out, &FindingOut(report.profile(), &finding))?;
+        write_json(
+            out,
+            Layout::Compact,
+            &FindingOut(report.profile(), &finding),
+        )?;
         out.write_all(b"\n")?;
     }
     Ok(())
