@@ -1,5 +1,6 @@
 //! The native contender of the benchmark: reads one file in 1 MiB chunks into an
-//! [`Analyzer`] on one thread and prints the report as JSON.
+//! [`Analyzer`] on one thread and prints the report as JSON, written finding by finding
+//! from the analyzer's state.
 //!
 //! ```text
 //! cargo run --release --example bench_native -- --profile escu benches/data/zeek-tsv-100MiB.log
@@ -8,7 +9,8 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use smb_egress::{Analyzer, Config, Options, render};
+use smb_egress::render::{self, Output};
+use smb_egress::{Analyzer, Config, Options};
 
 const CHUNK: usize = 1 << 20;
 
@@ -27,10 +29,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     match run(profile, &path) {
-        Ok(json) => {
-            print!("{json}");
-            ExitCode::SUCCESS
-        }
+        Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("bench_native: {message}");
             ExitCode::FAILURE
@@ -38,7 +37,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(profile: Option<String>, path: &str) -> Result<String, String> {
+fn run(profile: Option<String>, path: &str) -> Result<(), String> {
     let options = Options {
         profile,
         ..Options::default()
@@ -55,5 +54,7 @@ fn run(profile: Option<String>, path: &str) -> Result<String, String> {
         }
         analyzer.push(&chunk[..n]);
     }
-    Ok(render::to_json(&analyzer.finish()))
+    analyzer.end_input();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    render::write(&analyzer.view(), Output::Json, &mut out).map_err(|e| format!("stdout: {e}"))
 }

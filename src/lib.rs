@@ -25,8 +25,8 @@
 //! | [`formats`] | format detection and one module per input format |
 //! | [`filter`] | the profiles' rules: [`judge`] gives each record a [`Verdict`] |
 //! | [`aggregate`] | bounded, mergeable grouping by source ([`Aggregator`]) |
-//! | [`report`] | the [`Report`]: findings and statistics |
-//! | [`render`] | JSON, NDJSON, CSV and terminal table output |
+//! | [`report`] | the [`Report`]: findings and statistics (or a [`ReportView`] of the state) |
+//! | [`render`] | JSON, NDJSON, CSV and terminal table output, written finding by finding |
 //! | [`analyzer`] | the [`Analyzer`] that ties them together, with snapshots |
 //! | [`time`] | timestamp reading and formatting |
 //! | [`verdicts`] | the verdicts view: each SMB record with its profile's verdict |
@@ -86,4 +86,4 @@ pub use filter::{Exclusion, Verdict, judge};
 pub use formats::Format;
 pub use netset::{AssetTable, IpSet};
 pub use record::Record;
-pub use report::{Finding, Report, Stats};
+pub use report::{Finding, Report, ReportView, Stats};

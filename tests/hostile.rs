@@ -175,7 +175,43 @@ fn a_million_distinct_sources_are_capped_at_max_sources() {
     assert_eq!(report.stats.finding_records, 1_000_000);
     assert_eq!(json(&report)["stats"]["caps"]["sources_capped"], true);
     eprintln!("10 000 sources: peak {peak} bytes");
-    assert!(peak < 10_000 * 4096, "peak {peak} bytes");
+    assert!(peak < 10_000 * 2048, "peak {peak} bytes");
+}
+
+#[test]
+fn the_state_of_many_sources_is_compact_and_renders_without_a_copy() {
+    use smb_egress::render::Output;
+
+    let _alone = alone();
+    for profile in ["escu", "default"] {
+        let options = Options {
+            profile: Some(profile.into()),
+            ..Options::default()
+        };
+        let (mut analyzer, state) = peak_of(|| {
+            let mut analyzer = Analyzer::new(config(options));
+            for n in 0..100_000u32 {
+                let dest = v4(81, n % 3000);
+                analyzer.add_record(Format::ZeekConn, smb(&v4(10, n / 2), &dest));
+            }
+            analyzer
+        });
+        analyzer.end_input();
+        let view = analyzer.view();
+        assert_eq!(view.len(), 50_000);
+        eprintln!("50 000 sources ({profile}): state {state} bytes");
+        assert!(state < 50_000 * 640, "{profile}: state {state} bytes");
+        for output in Output::ALL {
+            let mut sink = std::io::sink();
+            let (written, peak) = peak_of(|| render::write(&view, output, &mut sink));
+            written.unwrap();
+            let name = output.name();
+            assert!(
+                peak < 64 * 1024,
+                "{profile} {name}: rendering peak {peak} bytes"
+            );
+        }
+    }
 }
 
 #[test]
@@ -196,7 +232,7 @@ fn a_source_with_a_million_destinations_is_capped_at_max_values() {
     let value = json(&report);
     assert_eq!(value["stats"]["capped_columns"]["10.0.0.5"][0], "dest_ip");
     eprintln!("1000 destinations: peak {peak} bytes");
-    assert!(peak < 2 * MIB, "peak {peak} bytes");
+    assert!(peak < 600 * 1024, "peak {peak} bytes");
 }
 
 /// The magic and fingerprint a snapshot made under `config` starts with.
