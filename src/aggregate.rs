@@ -415,14 +415,16 @@ struct Dests {
 
 impl Dests {
     fn add(&mut self, dest: &str, port: Port, time: Option<f64>, cap: usize, detail: bool) {
-        let key = Key::new(dest);
-        let at = match self.addrs.binary_search(&key) {
+        let found = self
+            .addrs
+            .binary_search_by(|addr| addr.as_bytes().cmp(dest.as_bytes()));
+        let at = match found {
             Ok(at) => at,
             Err(at) if at >= cap => {
                 self.capped = true;
                 return;
             }
-            Err(at) => self.insert(at, key, detail),
+            Err(at) => self.insert(at, Key::new(dest), detail),
         };
         if let Some(state) = self.states.get_mut(at) {
             state.add(port, time, cap);
