@@ -1,9 +1,9 @@
 //! The JS binding, built with wasm-bindgen for the npm package `smb-egress`.
 //!
 //! The boundary is coarse on purpose: JS hands over whole chunks of bytes and gets back
-//! whole reports as text, so a run crosses from JS into wasm a few times per chunk, not
-//! per line. The package's `index.js` wraps these exports in its public API; this
-//! module is not meant to be used directly.
+//! reports as text in large pieces, so a run crosses from JS into wasm a few times per
+//! chunk, not per line. The package's `index.js` wraps these exports in its public API;
+//! this module is not meant to be used directly.
 //!
 //! Every error is a JS `Error` named `SmbEgressError` with a `code` property: the
 //! [`ConfigError`] codes (`bad_option`, `bad_cidr`, `bad_assets`, `bad_allowlist`,
