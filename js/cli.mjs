@@ -262,7 +262,11 @@ async function run(argv, io) {
     progress?.done();
   }
   if (!records) {
-    await write(io.out, analyzer.finish({ output }));
+    const pieces = analyzer.finishPieces({ output });
+    for (let i = 0; i < pieces.length; i++) {
+      await write(io.out, pieces[i]);
+      pieces[i] = undefined;
+    }
   }
   return failures.size > 0 ? EXIT.unreadable : EXIT.ok;
 }

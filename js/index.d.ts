@@ -246,6 +246,12 @@ export class Analyzer {
   /** Ends the run and gives the report. */
   finish(settings?: { output?: "object" }): Report;
   finish(settings: { output: TextOutput }): string;
+  /**
+   * Ends the run and gives the report's text in the pieces the module wrote it in (about
+   * 256 KiB each, in order; joined, the text of `finish`), to write a large report out
+   * without holding it whole.
+   */
+  finishPieces(settings?: { output?: TextOutput }): string[];
 }
 
 /** A supported input format. */

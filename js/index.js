@@ -239,10 +239,27 @@ export class Analyzer {
   finish({ output = "object" } = {}) {
     // The module writes the report in pieces, so that its text is never whole in the
     // module's memory; joined here, it lives only in the JS heap.
+    const text = this.#pieces(output).join("");
+    return output === "object" ? JSON.parse(text) : text;
+  }
+
+  /**
+   * Ends the run and gives the report's text (`output` `json`, the default, `ndjson`,
+   * `csv` or `table`) as the pieces the module wrote it in, about 256 KiB each, in
+   * order: joined, they are the text `finish` gives. A large report written out piece
+   * by piece is never held whole.
+   */
+  finishPieces({ output = "json" } = {}) {
+    if (output === "object") {
+      throw new SmbEgressError("bad_output", "finishPieces gives text: json, ndjson, csv or table");
+    }
+    return this.#pieces(output);
+  }
+
+  #pieces(output) {
     const pieces = [];
     this.#call((a) => a.finish(checkOutput(output), pieces));
-    const text = pieces.join("");
-    return output === "object" ? JSON.parse(text) : text;
+    return pieces;
   }
 }
 

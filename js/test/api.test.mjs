@@ -233,6 +233,24 @@ describe("Analyzer", () => {
     assert.deepEqual(merged, whole);
   });
 
+  it("gives a large report's text in pieces that join into finish's text", () => {
+    const rows = [];
+    for (let i = 0; i < 6000; i++) {
+      const src = `10.${(i >> 8) & 255}.${i & 255}.7`;
+      rows.push(`${1709028000 + i}\tC${i}\t${src}\t5${i % 9999}\t81.169.238.17\t445\ttcp`);
+    }
+    const log = `#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n${rows.join("\n")}\n`;
+    for (const output of ["json", "csv"]) {
+      const text = Analyzer.create().push(log).finish({ output });
+      const pieces = Analyzer.create().push(log).finishPieces({ output });
+      assert.ok(pieces.length > 1, `${output}: ${pieces.length} piece`);
+      assert.equal(pieces.join(""), text, output);
+    }
+    assert.throws(() => Analyzer.create().finishPieces({ output: "object" }), {
+      code: "bad_output",
+    });
+  });
+
   it("refuses a snapshot made with other options", () => {
     const snapshot = Analyzer.create({ profile: "escu" }).snapshot();
     assert.throws(() => Analyzer.merge([snapshot]), { code: "bad_snapshot" });

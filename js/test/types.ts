@@ -33,6 +33,7 @@ export async function examples(blob: Blob, stream: ReadableStream<Uint8Array>): 
   analyzer.free();
   const merged: Report = Analyzer.merge([snapshot]).finish();
   const csv: string = Analyzer.create().finish({ output: "csv" });
+  const pieces: string[] = Analyzer.create().finishPieces({ output: "ndjson" });
   const ids: string[] = formats().map((f) => f.id);
   const v: string = version();
 
