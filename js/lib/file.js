@@ -5,8 +5,12 @@
 
 import { isGzip } from "./input.js";
 
-/** The size of each of the two buffers, and of a file stream's chunks. */
-export const FILE_CHUNK_BYTES = 1 << 20;
+/**
+ * The size of each of the two buffers, and of a file stream's chunks. Reading a file from
+ * the page cache in 1 MiB reads took 0.41 s a GiB here, in 2 MiB reads 0.26 s: with 1 MiB
+ * the module waited for the reads.
+ */
+export const FILE_CHUNK_BYTES = 2 << 20;
 
 /**
  * The bytes of a file from `start` up to `end` (the end of the file by default), as

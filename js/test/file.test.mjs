@@ -17,8 +17,9 @@ import { SAMPLE, sampleBytes, seeded } from "./helpers.mjs";
 const dir = mkdtempSync(join(tmpdir(), "smb-egress-file-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The sample three times over: four reads, so each of the two buffers is used twice. */
-const big = Buffer.concat([sampleBytes(), sampleBytes(), sampleBytes()]);
+/** The sample over and over, past three chunks: each of the two buffers is used twice. */
+const copies = Math.ceil((3.5 * FILE_CHUNK_BYTES) / sampleBytes().length);
+const big = Buffer.concat(Array.from({ length: copies }, () => sampleBytes()));
 const bigPath = join(dir, "big.log");
 writeFileSync(bigPath, big);
 assert.ok(big.length > 3 * FILE_CHUNK_BYTES);
