@@ -1025,13 +1025,7 @@ mod tests {
             b"3389",
         ];
         let prefilters = [Prefilter::new(&[139, 445]), many_ports()];
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..20_000 {
             let len = next() % 60;
             let mut text = Vec::new();
@@ -1094,13 +1088,7 @@ mod tests {
         for ports in [&[139, 445][..], &[445, 8445, 1139], &many] {
             let p = Prefilter::new(ports);
             assert_eq!(p.lines.automaton.is_none(), ports.len() > 3, "{ports:?}");
-            let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-            let mut next = move || {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed
-            };
+            let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
             for _ in 0..5_000 {
                 let mut line = Vec::new();
                 for _ in 0..next() % 40 {
@@ -1115,7 +1103,7 @@ mod tests {
                         continue;
                     };
                     let (mut found, mut want) = (Vec::new(), Vec::new());
-                    let stop = next() % 3 == 0;
+                    let stop = next().is_multiple_of(3);
                     let found_any = automaton.search(&line, &mut |i| {
                         found.push(i);
                         stop
@@ -1180,6 +1168,16 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// A small deterministic generator, so that a failure can be replayed.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
         }
     }
 
