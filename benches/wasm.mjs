@@ -1,6 +1,7 @@
 // The wasm contender: the npm package's analyzeStream over a file stream, in Node, on
-// one thread. Prints the report as JSON text, as the CLI does (the report is not turned
-// into JS objects), with the module's linear memory added as its last member.
+// one thread. The report is written out as JSON text piece by piece as the module writes
+// it (`run.write`), as the CLI does, with the module's linear memory added as its last
+// member.
 //
 //   node benches/wasm.mjs FILE
 
@@ -9,11 +10,23 @@ import { analyzeStream, memoryBytes } from "../js/index.js";
 
 const [file] = process.argv.slice(2);
 const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-const text = await analyzeStream(
+// The last two pieces are held back: the report's closing brace is in them.
+const held = [];
+await analyzeStream(
   stream,
   { profile: "escu" },
-  { name: file, output: "json" },
+  {
+    name: file,
+    output: "json",
+    write: (piece) => {
+      held.push(piece);
+      if (held.length > 2) {
+        process.stdout.write(held.shift());
+      }
+    },
+  },
 );
-const close = text.lastIndexOf("}");
+const tail = held.join("");
+const close = tail.lastIndexOf("}");
 const memory = `,\n  "wasm_memory_bytes": ${memoryBytes()}\n}\n`;
-process.stdout.write(text.slice(0, close).trimEnd() + memory);
+process.stdout.write(tail.slice(0, close).trimEnd() + memory);

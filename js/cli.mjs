@@ -213,6 +213,40 @@ function write(stream, text) {
   });
 }
 
+/**
+ * Writes the report out piece by piece as the module writes it, so that a large report
+ * is never held whole. The pieces go out without waiting (writes to files and pipes are
+ * synchronous on Linux), but the last, whose end is waited for; an error of an earlier
+ * write is thrown once the report is written.
+ */
+async function writeReport(out, analyzer, output) {
+  let failed;
+  const onError = (error) => {
+    failed ??= error;
+  };
+  out.on("error", onError);
+  try {
+    let last;
+    analyzer.finishTo(
+      (piece) => {
+        if (last !== undefined && failed === undefined) {
+          out.write(last);
+        }
+        last = piece;
+      },
+      { output },
+    );
+    await write(out, last).catch((error) => {
+      throw failed ?? error;
+    });
+  } finally {
+    out.off("error", onError);
+  }
+  if (failed !== undefined) {
+    throw failed;
+  }
+}
+
 /** Runs the command; gives 1 when an input could not be read, else 0. */
 async function run(argv, io) {
   const command = program();
@@ -262,11 +296,7 @@ async function run(argv, io) {
     progress?.done();
   }
   if (!records) {
-    const pieces = analyzer.finishPieces({ output });
-    for (let i = 0; i < pieces.length; i++) {
-      await write(io.out, pieces[i]);
-      pieces[i] = undefined;
-    }
+    await writeReport(io.out, analyzer, output);
   }
   return failures.size > 0 ? EXIT.unreadable : EXIT.ok;
 }

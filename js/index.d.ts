@@ -113,6 +113,19 @@ export interface RunSettings<O extends "object" | TextOutput = "object"> {
   name?: string;
 }
 
+/**
+ * A whole-input run that hands the report's text to `write` piece by piece (about
+ * 256 KiB each, in order) instead of giving it back, so that a large report is never
+ * held whole; the run resolves to `undefined`. `write` is called synchronously, and a
+ * promise it returns is not awaited: `process.stdout.write` (synchronous for files and
+ * pipes on Linux) or a file's `fs.writeSync` fit.
+ */
+export interface WritingRunSettings extends Omit<RunSettings<TextOutput>, "output"> {
+  /** The report's text form: `json` by default. */
+  output?: TextOutput;
+  write: (piece: string) => unknown;
+}
+
 /** Anything `analyzeStream` reads: a Web stream, a Node readable, an async iterable. */
 export type StreamInput =
   | ReadableStream<Uint8Array | string>
@@ -122,6 +135,11 @@ export type StreamInput =
 export type Input = string | Uint8Array | ArrayBuffer | ArrayBufferView | Blob | StreamInput;
 
 /** Analyzes a whole input and resolves to its report. */
+export function analyze(
+  input: Input,
+  options: Options | undefined,
+  run: WritingRunSettings,
+): Promise<void>;
 export function analyze(
   input: Input,
   options?: Options,
@@ -134,6 +152,11 @@ export function analyze(
 ): Promise<string>;
 
 /** Analyzes a stream, with progress and cancellation. */
+export function analyzeStream(
+  stream: StreamInput,
+  options: Options | undefined,
+  run: WritingRunSettings,
+): Promise<void>;
 export function analyzeStream(
   stream: StreamInput,
   options?: Options,
@@ -150,6 +173,11 @@ export function analyzeStream(
  * less memory than `analyzeStream` over a file stream; gzip is decompressed. The input
  * is named by its path unless `run.name` is given.
  */
+export function analyzeFile(
+  path: string,
+  options: Options | undefined,
+  run: Omit<WritingRunSettings, "total">,
+): Promise<void>;
 export function analyzeFile(
   path: string,
   options?: Options,
@@ -248,10 +276,16 @@ export class Analyzer {
   finish(settings: { output: TextOutput }): string;
   /**
    * Ends the run and gives the report's text in the pieces the module wrote it in (about
-   * 256 KiB each, in order; joined, the text of `finish`), to write a large report out
-   * without holding it whole.
+   * 256 KiB each, in order; joined, the text of `finish`).
    */
   finishPieces(settings?: { output?: TextOutput }): string[];
+  /**
+   * Ends the run and hands the report's text to `write`, piece by piece as the module
+   * writes it (about 256 KiB each, in order), so that no more than a piece is held at
+   * once. `write` is called synchronously; a promise it returns is not awaited. What it
+   * throws ends the report and is thrown again.
+   */
+  finishTo(write: (piece: string) => unknown, settings?: { output?: TextOutput }): void;
 }
 
 /** A supported input format. */

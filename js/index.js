@@ -239,7 +239,9 @@ export class Analyzer {
   finish({ output = "object" } = {}) {
     // The module writes the report in pieces, so that its text is never whole in the
     // module's memory; joined here, it lives only in the JS heap.
-    const text = this.#pieces(output).join("");
+    const pieces = [];
+    this.#pieces(output, (piece) => pieces.push(piece));
+    const text = pieces.join("");
     return output === "object" ? JSON.parse(text) : text;
   }
 
@@ -250,16 +252,35 @@ export class Analyzer {
    * by piece is never held whole.
    */
   finishPieces({ output = "json" } = {}) {
-    if (output === "object") {
-      throw new SmbEgressError("bad_output", "finishPieces gives text: json, ndjson, csv or table");
-    }
-    return this.#pieces(output);
+    const pieces = [];
+    this.finishTo((piece) => pieces.push(piece), { output });
+    return pieces;
   }
 
-  #pieces(output) {
-    const pieces = [];
-    this.#call((a) => a.finish(checkOutput(output), pieces));
-    return pieces;
+  /**
+   * Ends the run and hands the report's text (`output` `json`, the default, `ndjson`,
+   * `csv` or `table`) to `write`, piece by piece as the module writes it (about 256 KiB
+   * each, in order), so that no more than a piece of it is held at once. `write` is
+   * called synchronously: a promise it returns is not awaited. What it throws ends the
+   * report and is thrown again.
+   *
+   * @param {(piece: string) => unknown} write
+   */
+  finishTo(write, { output = "json" } = {}) {
+    if (typeof write !== "function") {
+      throw new SmbEgressError("bad_output", "finishTo: expected a function to write with");
+    }
+    if (output === "object") {
+      throw new SmbEgressError(
+        "bad_output",
+        "the report's pieces are text: json, ndjson, csv or table",
+      );
+    }
+    this.#pieces(output, write);
+  }
+
+  #pieces(output, write) {
+    this.#call((a) => a.finish(checkOutput(output), write));
   }
 }
 
@@ -376,21 +397,44 @@ export async function analyzeStream(stream, options = {}, run = {}) {
  * collector. `run` is as for `analyzeStream`; the input is named by its path.
  */
 export async function analyzeFile(path, options = {}, run = {}) {
-  const { onProgress, signal, output = "object", name = String(path) } = run;
-  checkOutput(output);
+  const { onProgress, signal, name = String(path) } = run;
+  const finish = finisher(run);
   const analyzer = Analyzer.create(options);
   analyzer.beginInput(name);
   await analyzer.pushFile(path, { onProgress, signal });
-  return analyzer.finish({ output });
+  return finish(analyzer);
 }
 
 async function runOver(stream, options, run) {
-  const { onProgress, signal, total, output = "object", name = "-" } = run;
-  checkOutput(output);
+  const { onProgress, signal, total, name = "-" } = run;
+  const finish = finisher(run);
   const analyzer = Analyzer.create(options);
   analyzer.beginInput(name);
   await analyzer.pushStream(stream, { onProgress, signal, total });
-  return analyzer.finish({ output });
+  return finish(analyzer);
+}
+
+/**
+ * How a run ends, checked before any input is read: the report is given back (as
+ * `run.output` says, an object by default), or with `run.write` its text (`json` by
+ * default) is handed to `write` piece by piece and the run gives `undefined`.
+ */
+function finisher({ output, write }) {
+  if (write === undefined) {
+    output ??= "object";
+    checkOutput(output);
+    return (analyzer) => analyzer.finish({ output });
+  }
+  output ??= "json";
+  checkOutput(output);
+  if (typeof write !== "function" || output === "object") {
+    const found = typeof write === "function" ? "output object" : typeof write;
+    throw new SmbEgressError(
+      "bad_output",
+      `run.write: expected a function and a text output (json, ndjson, csv or table), found ${found}`,
+    );
+  }
+  return (analyzer) => analyzer.finishTo(write, { output });
 }
 
 async function* toAsync(iterable) {

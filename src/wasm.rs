@@ -150,11 +150,13 @@ impl WasmAnalyzer {
     }
 
     /// Ends the run and gives the report as text: `object` (compact JSON for
-    /// `JSON.parse`), `json` (pretty), `ndjson`, `csv` or `table`, pushed onto `pieces`
-    /// in pieces of about [`PIECE_BYTES`] to be joined. The report is written straight
-    /// from the analyzer's state, finding by finding, so that its text is never whole
-    /// in the module's memory. The analyzer takes no more input after this.
-    pub fn finish(&mut self, output: &str, pieces: &js_sys::Array) -> Result<(), JsValue> {
+    /// `JSON.parse`), `json` (pretty), `ndjson`, `csv` or `table`, handed to `sink` in
+    /// pieces of about [`PIECE_BYTES`], in order, each as soon as it is written. The
+    /// report is written straight from the analyzer's state, finding by finding, so
+    /// that its text is never whole in the module's memory, nor in JS unless the sink
+    /// keeps every piece. What `sink` throws ends the report and is thrown again. The
+    /// analyzer takes no more input after this.
+    pub fn finish(&mut self, output: &str, sink: &js_sys::Function) -> Result<(), JsValue> {
         let Some(output) = Output::from_name(output) else {
             let known = OUTPUTS.join(", ");
             let message = format!("unknown output {output:?}; known: {known}");
@@ -165,12 +167,22 @@ impl WasmAnalyzer {
             return Ok(());
         };
         analyzer.end_input();
+        let mut thrown = None;
         let mut out = Pieces::new(PIECE_BYTES, |piece: &str| {
-            pieces.push(&JsValue::from_str(piece));
-            Ok(())
+            match sink.call1(&JsValue::NULL, &JsValue::from_str(piece)) {
+                Ok(_) => Ok(()),
+                Err(error) => {
+                    thrown = Some(error);
+                    Err(std::io::Error::other("the report's sink threw"))
+                }
+            }
         });
-        render::write(&analyzer.view(), output, &mut out)
-            .map_err(|e| js_error("internal_error", &e.to_string()))
+        let written = render::write(&analyzer.view(), output, &mut out);
+        drop(out);
+        match thrown {
+            Some(error) => Err(error),
+            None => written.map_err(|e| js_error("internal_error", &e.to_string())),
+        }
     }
 }
 

@@ -26,10 +26,15 @@ const INTERNAL: &str = concat!(
     "\n"
 );
 
+/// A JS function that pushes what it is called with onto `pieces`.
+fn collector(pieces: &js_sys::Array) -> js_sys::Function {
+    js_sys::Function::new_with_args("piece", "this.push(piece)").bind(pieces)
+}
+
 /// The report as text: the pieces `finish` gives, joined.
 fn finish(analyzer: &mut WasmAnalyzer, output: &str) -> Result<String, JsValue> {
     let pieces = js_sys::Array::new();
-    analyzer.finish(output, &pieces)?;
+    analyzer.finish(output, &collector(&pieces))?;
     Ok(pieces.join("").into())
 }
 
@@ -303,7 +308,7 @@ fn a_report_of_many_pieces_joins_into_the_report_of_the_core() {
         let config = Config::new(&Options::from_json(&options).unwrap()).unwrap();
         let core = Analyzer::analyze(config, input.as_bytes());
         for (output, expected) in [
-            ("object", render::report_json(&core).to_string()),
+            ("object", render::render(&core, render::Output::Object)),
             ("json", render::to_json(&core)),
             ("ndjson", render::to_ndjson(&core)),
             ("csv", render::to_csv(&core)),
@@ -312,7 +317,7 @@ fn a_report_of_many_pieces_joins_into_the_report_of_the_core() {
             let mut a = analyzer(&options);
             a.push(input.as_bytes()).unwrap();
             let pieces = js_sys::Array::new();
-            a.finish(output, &pieces).unwrap();
+            a.finish(output, &collector(&pieces)).unwrap();
             assert!(
                 pieces.length() > 1,
                 "{output}: {} piece(s)",
@@ -325,4 +330,23 @@ fn a_report_of_many_pieces_joins_into_the_report_of_the_core() {
             );
         }
     }
+}
+
+/// What the sink throws ends the report and reaches the caller as it was thrown, after
+/// the pieces handed on before it.
+#[wasm_bindgen_test]
+fn an_error_of_the_sink_is_thrown_again() {
+    let input = many_sources();
+    let pieces = js_sys::Array::new();
+    let sink = js_sys::Function::new_with_args(
+        "piece",
+        "if (this.length === 1) { throw new RangeError('disk full'); } this.push(piece);",
+    )
+    .bind(&pieces);
+    let mut a = analyzer(r#"{"profile":"escu"}"#);
+    a.push(input.as_bytes()).unwrap();
+    let error: js_sys::Error = a.finish("json", &sink).unwrap_err().dyn_into().unwrap();
+    assert_eq!(error.name(), "RangeError");
+    assert_eq!(String::from(error.message()), "disk full");
+    assert_eq!(pieces.length(), 1);
 }

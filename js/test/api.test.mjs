@@ -233,13 +233,18 @@ describe("Analyzer", () => {
     assert.deepEqual(merged, whole);
   });
 
-  it("gives a large report's text in pieces that join into finish's text", () => {
+  /** A Zeek log with `n` SMB egress sources: a report of several pieces. */
+  function manySources(n) {
     const rows = [];
-    for (let i = 0; i < 6000; i++) {
+    for (let i = 0; i < n; i++) {
       const src = `10.${(i >> 8) & 255}.${i & 255}.7`;
       rows.push(`${1709028000 + i}\tC${i}\t${src}\t5${i % 9999}\t81.169.238.17\t445\ttcp`);
     }
-    const log = `#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n${rows.join("\n")}\n`;
+    return `#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n${rows.join("\n")}\n`;
+  }
+
+  it("gives a large report's text in pieces that join into finish's text", () => {
+    const log = manySources(6000);
     for (const output of ["json", "csv"]) {
       const text = Analyzer.create().push(log).finish({ output });
       const pieces = Analyzer.create().push(log).finishPieces({ output });
@@ -249,6 +254,63 @@ describe("Analyzer", () => {
     assert.throws(() => Analyzer.create().finishPieces({ output: "object" }), {
       code: "bad_output",
     });
+  });
+
+  it("hands a report's pieces to a function as they are written", () => {
+    const log = manySources(6000);
+    const text = Analyzer.create().push(log).finish({ output: "ndjson" });
+    const pieces = [];
+    const returned = Analyzer.create()
+      .push(log)
+      .finishTo((piece) => pieces.push(piece), { output: "ndjson" });
+    assert.equal(returned, undefined);
+    assert.ok(pieces.length > 1, `${pieces.length} piece`);
+    assert.ok(pieces.every((piece) => piece.length <= 300 << 10));
+    assert.equal(pieces.join(""), text);
+
+    // What the function throws is thrown again, as it was, and ends the report.
+    const full = new Error("disk full");
+    let calls = 0;
+    const writing = Analyzer.create().push(log);
+    assert.throws(
+      () =>
+        writing.finishTo(() => {
+          calls += 1;
+          throw full;
+        }),
+      (error) => error === full,
+    );
+    assert.equal(calls, 1);
+    assert.throws(() => writing.finish(), { code: "finished" });
+
+    for (const bad of [{ write: "out" }, { write: (p) => p, output: "object" }]) {
+      assert.throws(() => Analyzer.create().finishTo(bad.write, bad), { code: "bad_output" });
+    }
+  });
+
+  it("writes a run's report out piece by piece with run.write", async () => {
+    const log = manySources(6000);
+    const text = await analyze(log, {}, { output: "json" });
+    const pieces = [];
+    const write = (piece) => pieces.push(piece);
+    assert.equal(await analyzeStream(Readable.from([log]), {}, { write }), undefined);
+    assert.ok(pieces.length > 1);
+    assert.equal(pieces.join(""), text);
+
+    pieces.length = 0;
+    assert.equal(await analyze(log, {}, { write, output: "csv" }), undefined);
+    assert.equal(pieces.join(""), await analyze(log, {}, { output: "csv" }));
+
+    // A bad run.write is refused before the input is read.
+    let read = false;
+    const input = (async function* () {
+      read = true;
+      yield log;
+    })();
+    for (const run of [{ write: "stdout" }, { write, output: "object" }]) {
+      await assert.rejects(analyzeStream(input, {}, run), { code: "bad_output" });
+    }
+    assert.equal(read, false);
   });
 
   it("refuses a snapshot made with other options", () => {

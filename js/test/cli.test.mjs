@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -107,6 +107,50 @@ describe("outputs", () => {
     const lines = sampleBytes().toString("utf8").trim().split("\n");
     assert.equal(records.length, lines.filter((l) => !l.startsWith("#")).length);
     assert.ok(records.every((r) => typeof r.sourcetype === "string"));
+  });
+});
+
+describe("a large report", () => {
+  // 20,000 sources reaching the Internet over SMB: a report of megabytes, which the
+  // command writes out piece by piece.
+  const rows = [];
+  for (let i = 0; i < 20000; i++) {
+    const src = `10.${(i >> 8) & 255}.${i & 255}.7`;
+    rows.push(`${1709028000 + i}\tC${i}\t${src}\t5${i % 9999}\t81.169.238.17\t445\ttcp`);
+  }
+  const fields = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto";
+  const path = temp("many.log", `${fields}\n${rows.join("\n")}\n`);
+
+  it("is written whole, to a pipe and to a file", () => {
+    const piped = cli(["--output", "json", path]);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.ok(piped.stdout.length > 2 << 20, `${piped.stdout.length} bytes`);
+    assert.equal(JSON.parse(piped.stdout).findings.length, 20000);
+    const file = join(TMP, "many.csv");
+    const run = spawnSync("sh", [
+      "-c",
+      '"$0" "$1" --output csv "$2" > "$3"',
+      process.execPath,
+      CLI,
+      path,
+      file,
+    ]);
+    assert.equal(run.status, 0, String(run.stderr));
+    const csv = cli(["--output", "csv", path]).stdout;
+    assert.equal(readFileSync(file, "utf8"), csv);
+    assert.equal(csv.trimEnd().split("\n").length, 20001);
+  });
+
+  it("ends quietly when the reader stops reading", () => {
+    const run = spawnSync("bash", [
+      "-c",
+      'set -o pipefail; "$0" "$1" --output json "$2" | head -c 100 > /dev/null',
+      process.execPath,
+      CLI,
+      path,
+    ]);
+    assert.equal(run.status, 0, String(run.stderr));
+    assert.equal(String(run.stderr), "");
   });
 });
 

@@ -38,6 +38,15 @@ describe("analyzeFile", () => {
     assert.equal(comparable(sample), comparable(await analyze(sampleBytes())));
   });
 
+  it("writes the report out with run.write", async () => {
+    const pieces = [];
+    const run = { output: "csv", write: (piece) => pieces.push(piece) };
+    assert.equal(await analyzeFile(bigPath, { profile: "escu" }, run), undefined);
+    const text = await analyze(big, { profile: "escu" }, { name: bigPath, output: "csv" });
+    assert.equal(pieces.join(""), text);
+    await assert.rejects(analyzeFile(bigPath, {}, { write: 1 }), { code: "bad_output" });
+  });
+
   it("reads gzip through a stream", async () => {
     const path = join(dir, "big.log.gz");
     writeFileSync(path, gzipSync(big));
