@@ -357,11 +357,7 @@ impl Analyzer {
 
     fn add_parsed(&mut self, format: Format, mut record: Record, year_assumed: bool) {
         self.stats.records += 1;
-        *self
-            .stats
-            .formats
-            .entry(format.id().to_owned())
-            .or_default() += 1;
+        count(&mut self.stats.formats, format.id());
         if year_assumed {
             self.stats.yearless_dates += 1;
             self.stats.assumed_year = Some(self.config.syslog_year());
@@ -383,11 +379,7 @@ impl Analyzer {
             Verdict::NotCandidate => {}
             Verdict::Excluded(why) => {
                 self.stats.candidates += 1;
-                *self
-                    .stats
-                    .excluded
-                    .entry(why.name().to_owned())
-                    .or_default() += 1;
+                count(&mut self.stats.excluded, why.name());
             }
             Verdict::Finding => {
                 self.stats.candidates += 1;
@@ -518,4 +510,14 @@ fn fingerprint(config: &Config) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     format!("{config:?}").hash(&mut hasher);
     format!("{}-{:016x}", config.profile.name(), hasher.finish())
+}
+
+/// Adds one to the count of `name`, making its key only the first time.
+fn count(counts: &mut std::collections::BTreeMap<String, u64>, name: &str) {
+    match counts.get_mut(name) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(name.to_owned(), 1);
+        }
+    }
 }

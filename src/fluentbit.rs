@@ -289,6 +289,9 @@ impl Filter {
             Ok((setup, judged)) => note(setup, judged),
         };
         match &mut value {
+            // A record that already holds the key (passed through the filter twice, say)
+            // is written anew with the note in its place: its keys come out in sorted
+            // order, as `Value` keeps them.
             Value::Object(map) if map.contains_key(key) => {
                 let note = serde_json::to_value(&note).unwrap_or(Value::Null);
                 map.insert(key.to_owned(), note);
@@ -709,7 +712,7 @@ mod tests {
             for _ in 0..1 + next() % 3 {
                 let key = keys[next() % keys.len()];
                 match next() % 3 {
-                    0 => drop(map.shift_remove(key)),
+                    0 => drop(map.remove(key)),
                     _ => drop(map.insert(key.to_owned(), values[next() % values.len()].clone())),
                 }
             }

@@ -450,6 +450,11 @@ pub fn stats_json<S: Source + ?Sized>(report: &S) -> Value {
 }
 
 /// The whole report as a JSON value: `profile`, `findings`, `stats`.
+///
+/// A [`Value`]'s objects hold their keys in sorted order (the crate leaves serde_json's
+/// `preserve_order` off, as its ordered maps hash every key and made reading JSON logs
+/// slower); the text outputs ([`write`], [`render`]) keep the columns in the search's
+/// order.
 pub fn report_json<S: Source + ?Sized>(report: &S) -> Value {
     serde_json::to_value(ReportOut(report)).unwrap_or(Value::Null)
 }

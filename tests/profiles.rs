@@ -266,8 +266,20 @@ fn escu_8_rows_come_in_src_ip_byte_order() {
 #[test]
 fn escu_rows_have_exactly_the_escu_columns_in_order() {
     let rows = findings(escu(), vec![rec("10.0.0.1", OUT, 445)]);
-    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
-    assert_eq!(keys, smb_egress::report::ESCU_COLUMNS);
+    let mut keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
+    let mut columns = smb_egress::report::ESCU_COLUMNS.to_vec();
+    keys.sort();
+    columns.sort();
+    assert_eq!(keys, columns);
+    // The order is the text's: every output writes the columns in the search's order.
+    let mut analyzer = Analyzer::new(escu());
+    analyzer.add_record(Format::Cim, rec("10.0.0.1", OUT, 445));
+    let line = render::to_ndjson(&analyzer.finish());
+    let at: Vec<usize> = smb_egress::report::ESCU_COLUMNS
+        .iter()
+        .map(|c| line.find(&format!("\"{c}\":")).unwrap())
+        .collect();
+    assert!(at.is_sorted(), "{line}");
 }
 
 #[test]

@@ -362,7 +362,11 @@ fn header_line(line: &str, file: &mut FileState) -> bool {
         }
         return true;
     }
-    aws_vpc_flow::header_line(line, &mut file.aws) || cim::header_line(line, &mut file.cim_csv)
+    // Under a Zeek layout, which only `#` lines change, every other line is a row: the
+    // header words of another format would change nothing but what the prefilter does.
+    file.zeek.is_none()
+        && (aws_vpc_flow::header_line(line, &mut file.aws)
+            || cim::header_line(line, &mut file.cim_csv))
 }
 
 fn parse_with_layout(
