@@ -45,7 +45,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Ctx, Skip, SkipReason};
+use super::{Ctx, Needle, Skip, SkipReason};
 use crate::addr::Addr;
 use crate::record::{Direction, Record, cim_action, parse_port, transport_name};
 use crate::time::parse_epoch;
@@ -211,7 +211,9 @@ fn normalize(token: &str) -> String {
 /// assert!(!header_line("2 123456789010 eni-1 10.0.0.1 8.8.8.8", &mut None));
 /// ```
 pub fn header_line(line: &str, layout: &mut Option<Layout>) -> bool {
-    if !line.contains("srcaddr") || !line.contains("dstaddr") {
+    static SRC: Needle = Needle::new(b"srcaddr");
+    static DEST: Needle = Needle::new(b"dstaddr");
+    if !SRC.is_in(line.as_bytes()) || !DEST.is_in(line.as_bytes()) {
         return false;
     }
     let fields: Vec<String> = line.split_ascii_whitespace().map(normalize).collect();

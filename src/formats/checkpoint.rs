@@ -22,7 +22,7 @@
 //! `outbound`) is relative to the logging interface and is not used. Logs without `src`
 //! and `dst` (System Monitor messages, audit logs) are `not_connection`.
 
-use super::{Ctx, Skip, kv, syslog};
+use super::{Ctx, Needle, Skip, kv, syslog};
 use crate::addr::Addr;
 use crate::record::{Direction, Record, cim_action, parse_port, transport_name};
 use crate::time::parse_epoch;
@@ -31,9 +31,13 @@ const SOURCETYPE: &str = "cp_log";
 
 /// Whether the line looks like Check Point Log Exporter output.
 pub fn is_line(line: &str) -> bool {
+    static MARKS: [Needle; 3] = [
+        Needle::new(b"loguid:\""),
+        Needle::new(b"product:\""),
+        Needle::new(b"CheckPoint "),
+    ];
     let bytes = line.as_bytes();
-    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
-    has(b"[") && (has(b"loguid:\"") || has(b"product:\"") || has(b"CheckPoint "))
+    memchr::memchr(b'[', bytes).is_some() && MARKS.iter().any(|mark| mark.is_in(bytes))
 }
 
 /// Parses one Check Point line.

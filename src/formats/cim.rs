@@ -33,7 +33,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::json::get_any;
-use super::{Ctx, Format, Skip, SkipReason};
+use super::{Ctx, Format, Needle, Skip, SkipReason};
 use crate::addr::Addr;
 use crate::record::{Direction, Record, parse_port, transport_name};
 use crate::time::{parse_epoch, parse_iso8601};
@@ -308,7 +308,9 @@ impl CsvLayout {
 
 /// The layout of a header row, if the line is one.
 fn read_header(line: &str) -> Option<CsvLayout> {
-    if !line.contains("src_ip") || !line.contains("dest_ip") {
+    static SRC: Needle = Needle::new(b"src_ip");
+    static DEST: Needle = Needle::new(b"dest_ip");
+    if !SRC.is_in(line.as_bytes()) || !DEST.is_in(line.as_bytes()) {
         return None;
     }
     if memchr::memchr_iter(b',', line.as_bytes()).count() >= MAX_COLUMNS {

@@ -44,7 +44,7 @@
 //! Host names configured in place of addresses (`dmz:OCSP_Server/5678`) and
 //! placeholders stay as text ([`Addr::parse`]). Ports that are service names become 0.
 
-use super::{Ctx, Skip, syslog};
+use super::{Ctx, Needle, Skip, syslog};
 use crate::addr::Addr;
 use crate::record::{Direction, Record, parse_port, transport_name};
 
@@ -52,7 +52,8 @@ const SOURCETYPE: &str = "cisco:asa";
 
 /// Whether the line holds an `%ASA-` message tag.
 pub fn is_line(line: &str) -> bool {
-    memchr::memmem::find(line.as_bytes(), b"%ASA-").is_some()
+    static TAG: Needle = Needle::new(b"%ASA-");
+    TAG.is_in(line.as_bytes())
 }
 
 /// Parses one ASA syslog line.

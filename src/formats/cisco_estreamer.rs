@@ -36,7 +36,7 @@
 //! The record names the initiator and responder, so no turning around is needed. Other
 //! record types (intrusion, file, discovery events) are `not_connection`.
 
-use super::{Ctx, Skip, kv, syslog};
+use super::{Ctx, Needle, Skip, kv, syslog};
 use crate::addr::Addr;
 use crate::record::{Record, parse_port, transport_name};
 use crate::time::parse_epoch;
@@ -45,7 +45,8 @@ const SOURCETYPE: &str = "cisco:sfw:estreamer";
 
 /// Whether the line is eNcore key=value output (it has `rec_type=`).
 pub fn is_line(line: &str) -> bool {
-    memchr::memmem::find(line.as_bytes(), b"rec_type=").is_some()
+    static KEY: Needle = Needle::new(b"rec_type=");
+    KEY.is_in(line.as_bytes())
 }
 
 /// Parses one eNcore key=value line.

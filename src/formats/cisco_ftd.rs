@@ -34,7 +34,7 @@
 //! (intrusion 430001, file events 430004/430005, system messages) are `not_connection`.
 
 use super::cisco_asa::{self, Message};
-use super::{Ctx, Skip};
+use super::{Ctx, Needle, Skip};
 use crate::addr::Addr;
 use crate::record::{Record, parse_port, transport_name};
 use crate::time::parse_iso8601;
@@ -43,7 +43,8 @@ const SOURCETYPE: &str = "cisco:ftd:syslog";
 
 /// Whether the line holds an `%FTD-` message tag.
 pub fn is_line(line: &str) -> bool {
-    memchr::memmem::find(line.as_bytes(), b"%FTD-").is_some()
+    static TAG: Needle = Needle::new(b"%FTD-");
+    TAG.is_in(line.as_bytes())
 }
 
 /// Parses one FTD syslog line.

@@ -35,7 +35,7 @@
 //! a lone packet in a `server-rst` session, which is the server refusing.
 //! `dstcountry` is not read: the detection judges addresses itself.
 
-use super::{Ctx, Skip, kv, syslog};
+use super::{Ctx, Needle, Skip, kv, syslog};
 use crate::addr::Addr;
 use crate::record::{Direction, Record, cim_action, parse_port, transport_name};
 use crate::time::{parse_epoch, parse_iso8601, parse_offset};
@@ -44,9 +44,9 @@ const SOURCETYPE: &str = "fortigate_traffic";
 
 /// Whether the line looks like a FortiGate log (it has `logid=` and `type=`).
 pub fn is_line(line: &str) -> bool {
-    let bytes = line.as_bytes();
-    memchr::memmem::find(bytes, b"logid=").is_some()
-        && memchr::memmem::find(bytes, b"type=").is_some()
+    static LOGID: Needle = Needle::new(b"logid=");
+    static TYPE: Needle = Needle::new(b"type=");
+    LOGID.is_in(line.as_bytes()) && TYPE.is_in(line.as_bytes())
 }
 
 /// Parses one FortiGate log line.

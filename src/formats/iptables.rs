@@ -35,7 +35,7 @@
 //! (`[UFW BLOCK]`, `iptables DROP_INPUT:`). A prefix with both kinds or neither
 //! (`Inbound`, `[UFW AUDIT]`) is `unknown`.
 
-use super::{Ctx, Skip, syslog};
+use super::{Ctx, Needle, Skip, syslog};
 use crate::addr::Addr;
 use crate::record::{Direction, Record, UNKNOWN, parse_port, transport_name};
 
@@ -43,9 +43,13 @@ const SOURCETYPE: &str = "linux:netfilter";
 
 /// Whether the line looks like a netfilter `LOG` line.
 pub fn is_line(line: &str) -> bool {
-    let bytes = line.as_bytes();
-    let has = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
-    has(b"IN=") && has(b" SRC=") && has(b" DST=") && has(b" PROTO=")
+    static KEYS: [Needle; 4] = [
+        Needle::new(b"IN="),
+        Needle::new(b" SRC="),
+        Needle::new(b" DST="),
+        Needle::new(b" PROTO="),
+    ];
+    KEYS.iter().all(|key| key.is_in(line.as_bytes()))
 }
 
 /// Parses one netfilter log line.

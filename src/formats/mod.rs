@@ -16,6 +16,9 @@ use serde_json::Value;
 
 use crate::record::Record;
 
+mod needle;
+pub(crate) use needle::Needle;
+
 pub mod json;
 pub mod kv;
 pub mod syslog;

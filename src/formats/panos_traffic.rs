@@ -35,7 +35,7 @@
 //! true when the server sent packets back (`packets received` above 0). Rows of the
 //! other log types (THREAT, SYSTEM, CONFIG, ...) are `not_connection`.
 
-use super::{Ctx, Skip};
+use super::{Ctx, Needle, Skip};
 use crate::addr::Addr;
 use crate::record::{Record, cim_action, parse_port, transport_name};
 use crate::time::parse_iso8601;
@@ -62,21 +62,21 @@ const START_TIME: usize = 35;
 const PACKETS_RECEIVED: usize = 45;
 
 /// The PAN-OS log types between commas; their rows share the leading columns.
-const LOG_TYPES: [&[u8]; 14] = [
-    b",TRAFFIC,",
-    b",THREAT,",
-    b",SYSTEM,",
-    b",CONFIG,",
-    b",HIPMATCH,",
-    b",CORRELATION,",
-    b",USERID,",
-    b",GLOBALPROTECT,",
-    b",DECRYPTION,",
-    b",AUTHENTICATION,",
-    b",TUNNEL,",
-    b",GTP,",
-    b",SCTP,",
-    b",IPTAG,",
+static LOG_TYPES: [Needle; 14] = [
+    Needle::new(b",TRAFFIC,"),
+    Needle::new(b",THREAT,"),
+    Needle::new(b",SYSTEM,"),
+    Needle::new(b",CONFIG,"),
+    Needle::new(b",HIPMATCH,"),
+    Needle::new(b",CORRELATION,"),
+    Needle::new(b",USERID,"),
+    Needle::new(b",GLOBALPROTECT,"),
+    Needle::new(b",DECRYPTION,"),
+    Needle::new(b",AUTHENTICATION,"),
+    Needle::new(b",TUNNEL,"),
+    Needle::new(b",GTP,"),
+    Needle::new(b",SCTP,"),
+    Needle::new(b",IPTAG,"),
 ];
 
 /// Whether the line holds a PAN-OS CSV row.
@@ -155,8 +155,8 @@ fn csv_start(line: &str) -> Option<usize> {
     LOG_TYPES.iter().find_map(|t| row_start_for(line, t))
 }
 
-fn row_start_for(line: &str, needle: &[u8]) -> Option<usize> {
-    let at = memchr::memmem::find(line.as_bytes(), needle)?;
+fn row_start_for(line: &str, needle: &Needle) -> Option<usize> {
+    let at = needle.find(line.as_bytes())?;
     let serial_start = line[..at].rfind(',')? + 1;
     let time_start = line[..serial_start - 1].rfind(',')? + 1;
     if !looks_like_time(&line[time_start..serial_start - 1]) {

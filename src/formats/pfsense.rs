@@ -32,7 +32,7 @@
 //! answer, is turned around. `established` is absent: one packet does not show a
 //! completed handshake.
 
-use super::{Ctx, Skip, syslog};
+use super::{Ctx, Needle, Skip, syslog};
 use crate::addr::Addr;
 use crate::record::{Record, cim_action, parse_port, transport_name};
 
@@ -43,7 +43,8 @@ const MAX_FIELDS: usize = 28;
 
 /// Whether the line holds a `filterlog` tag.
 pub fn is_line(line: &str) -> bool {
-    memchr::memmem::find_iter(line.as_bytes(), b"filterlog")
+    static TAG: Needle = Needle::new(b"filterlog");
+    TAG.find_iter(line.as_bytes())
         .any(|i| matches!(line.as_bytes().get(i + 9), Some(b'[' | b':' | b' ')))
 }
 
