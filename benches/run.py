@@ -313,14 +313,12 @@ def targets(results, wasm):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", default=os.environ.get("BENCH_SIZE", "100MiB"))
-    ap.add_argument("--reps", type=int, default=None)
+    ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--seed", type=int, default=445)
     ap.add_argument("--formats", default=",".join(FORMATS + ["zeek-tsv-100k"]))
     ap.add_argument("--contenders", default=",".join(CONTENDERS))
     ap.add_argument("--no-write", action="store_true", help="print, do not write RESULTS.md")
     args = ap.parse_args()
-    if args.reps is None:
-        args.reps = 1 if args.size.endswith("GiB") else 3
     info = machine()
     results = {}
     for fmt in args.formats.split(","):
