@@ -9,7 +9,7 @@ import { readFile, stat } from "node:fs/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 
 import { Analyzer, SmbEgressError, formats, version } from "./index.js";
-import { analyzeParts, MIN_PART_BYTES, plan } from "./lib/parallel.js";
+import { analyzeParts, MIN_PART_BYTES, plan, worthThreads } from "./lib/parallel.js";
 import { ProgressBar } from "./lib/progress.js";
 
 const OUTPUTS = ["table", "json", "ndjson", "csv", "records"];
@@ -272,9 +272,11 @@ async function run(argv, io) {
   for (const [path, reason] of unreadable) {
     failed(path, reason);
   }
-  const progress = io.err.isTTY ? new ProgressBar(io.err, await totalBytes(readable)) : undefined;
+  const total = await totalBytes(readable);
+  const progress = io.err.isTTY ? new ProgressBar(io.err, total) : undefined;
   const records = output === "records";
-  const parallel = opts.jobs > 1 && !records && !readable.includes("-") && readable.length > 0;
+  const parallel =
+    opts.jobs > 1 && !records && readable.length > 0 && worthThreads(total, minPartBytes());
   let analyzer;
   try {
     if (parallel) {
@@ -301,7 +303,10 @@ async function run(argv, io) {
   return failures.size > 0 ? EXIT.unreadable : EXIT.ok;
 }
 
-/** The smallest byte range `--jobs` cuts a file into; tests make it small. */
+/**
+ * The smallest byte range `--jobs` cuts a file into, and half the input below which it
+ * reads on one thread; tests make it small.
+ */
 function minPartBytes() {
   const n = Number(process.env.SMB_EGRESS_MIN_PART_BYTES);
   return Number.isInteger(n) && n > 0 ? n : MIN_PART_BYTES;
