@@ -4,6 +4,7 @@
 // configuration; 1 when an input could not be read: each such input is named on standard
 // error and in the report, and the others are still read and reported.
 
+import { once } from "node:events";
 import fs from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
@@ -158,11 +159,16 @@ async function analyzeHere(paths, options, settings) {
     }
     analyzer.beginInput(path);
     let reported = 0;
+    // A failed write of the records is the output's failure, not this input's.
+    let writeError;
     const onProgress = async ({ bytes }) => {
       progress?.add(bytes - reported);
       reported = bytes;
       if (records) {
-        await write(out, analyzer.takeRecords());
+        await write(out, analyzer.takeRecords()).catch((error) => {
+          writeError = error;
+          throw error;
+        });
       }
     };
     try {
@@ -172,7 +178,7 @@ async function analyzeHere(paths, options, settings) {
         await analyzer.pushFile(path, { onProgress });
       }
     } catch (error) {
-      if (!isReadError(error)) {
+      if (error === writeError || !isReadError(error)) {
         throw error;
       }
       analyzer.inputFailed(path, error.message);
@@ -215,11 +221,20 @@ function write(stream, text) {
 
 /**
  * Writes the report out piece by piece as the module writes it, so that a large report
- * is never held whole. The pieces go out without waiting (writes to files and pipes are
- * synchronous on Linux), but the last, whose end is waited for; an error of an earlier
- * write is thrown once the report is written.
+ * is never held whole. To a stream over a file descriptor (standard output), each piece
+ * is written with `fs.writeSync` before the next is made, waiting while a pipe is full:
+ * a slow reader holds the run back instead of the report piling up in the stream's
+ * buffer. Other streams are handed the pieces without waiting, and an error of an
+ * earlier write is thrown once the report is written.
  */
 async function writeReport(out, analyzer, output) {
+  if (typeof out.fd === "number") {
+    if (out.writableLength > 0) {
+      await once(out, "drain");
+    }
+    analyzer.finishTo((piece) => writeAllSync(out.fd, piece), { output });
+    return;
+  }
   let failed;
   const onError = (error) => {
     failed ??= error;
@@ -244,6 +259,27 @@ async function writeReport(out, analyzer, output) {
   }
   if (failed !== undefined) {
     throw failed;
+  }
+}
+
+/** A cell to wait on: `Atomics.wait` on it pauses this thread for a time. */
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `text` to `fd`, waiting a millisecond at a time while the descriptor
+ * is a full non-blocking pipe (`EAGAIN`).
+ */
+function writeAllSync(fd, text) {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length;) {
+    try {
+      at += fs.writeSync(fd, bytes, at);
+    } catch (error) {
+      if (error.code !== "EAGAIN") {
+        throw error;
+      }
+      Atomics.wait(pauseCell, 0, 0, 1);
+    }
   }
 }
 
@@ -318,10 +354,17 @@ function minPartBytes() {
  * @param {string[]} argv as in `process.argv`
  */
 export async function main(argv, io = { out: process.stdout, err: process.stderr }) {
+  // A failed write is told to the write that made it (a closed pipe, EPIPE, ends the run
+  // quietly, as `head` expects); the stream's 'error' event, with no listener, would
+  // also end the process with a stack trace.
+  const ignore = () => {};
+  io.out.on?.("error", ignore);
   try {
     return await run(argv, io);
   } catch (error) {
     return failure(error, io.err);
+  } finally {
+    io.out.off?.("error", ignore);
   }
 }
 

@@ -117,8 +117,8 @@ export interface RunSettings<O extends "object" | TextOutput = "object"> {
  * A whole-input run that hands the report's text to `write` piece by piece (about
  * 256 KiB each, in order) instead of giving it back, so that a large report is never
  * held whole; the run resolves to `undefined`. `write` is called synchronously, and a
- * promise it returns is not awaited: `process.stdout.write` (synchronous for files and
- * pipes on Linux) or a file's `fs.writeSync` fit.
+ * promise it returns is not awaited: a Node stream buffers what its reader has not taken
+ * yet (up to the whole report for a slow pipe), `fs.writeSync` to a descriptor nothing.
  */
 export interface WritingRunSettings extends Omit<RunSettings<TextOutput>, "output"> {
   /** The report's text form: `json` by default. */
@@ -148,7 +148,7 @@ export function analyze(
 export function analyze(
   input: Input,
   options: Options | undefined,
-  run: RunSettings<TextOutput>,
+  run: RunSettings<TextOutput> & { output: TextOutput },
 ): Promise<string>;
 
 /** Analyzes a stream, with progress and cancellation. */
@@ -165,7 +165,7 @@ export function analyzeStream(
 export function analyzeStream(
   stream: StreamInput,
   options: Options | undefined,
-  run: RunSettings<TextOutput>,
+  run: RunSettings<TextOutput> & { output: TextOutput },
 ): Promise<string>;
 
 /**
@@ -186,7 +186,7 @@ export function analyzeFile(
 export function analyzeFile(
   path: string,
   options: Options | undefined,
-  run: Omit<RunSettings<TextOutput>, "total">,
+  run: Omit<RunSettings<TextOutput>, "total"> & { output: TextOutput },
 ): Promise<string>;
 
 /**

@@ -280,9 +280,29 @@ export class Analyzer {
   }
 
   #pieces(output, write) {
-    this.#call((a) => a.finish(checkOutput(output), write));
+    // What `write` throws is kept here and thrown again as it was: thrown through the
+    // module, it would pass the guard that turns a trap into an `internal_error` (and
+    // starts a fresh instance) and rewrites the package's own errors.
+    let thrown = NOTHING;
+    const sink = (piece) => {
+      try {
+        write(piece);
+      } catch (error) {
+        thrown = error;
+        throw STOP;
+      }
+    };
+    try {
+      this.#call((a) => a.finish(checkOutput(output), sink));
+    } catch (error) {
+      throw error === STOP && thrown !== NOTHING ? thrown : error;
+    }
   }
 }
+
+/** Markers for `#pieces`: a write that threw, and nothing thrown yet. */
+const STOP = Object.freeze({ stop: "the report's write threw" });
+const NOTHING = Symbol("nothing thrown");
 
 function isOffset(value) {
   return Number.isSafeInteger(value) && value >= 0;

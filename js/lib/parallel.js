@@ -13,8 +13,8 @@ import { analyzePart } from "./part.js";
 import { call } from "./runtime.js";
 
 /**
- * The smallest part a file is cut into; inputs under twice this in all are read on one
- * thread. On two cores, with a worker ready about 35 ms after it is started and both
+ * The smallest part a file is cut into (its last part may be down to half of this);
+ * inputs under twice this in all are read on one thread. On two cores, with a worker ready about 35 ms after it is started and both
  * threads slowed by sharing the cores with the file reads, a second thread paid for
  * itself from about 150 MiB of Zeek TSV, and cost 10% on 100 MiB.
  */
@@ -53,11 +53,17 @@ const HEAD_BYTES = 64 << 10;
  * @returns {Promise<Part[]>}
  */
 export async function plan(paths, jobs, minPartBytes = MIN_PART_BYTES) {
-  const sizes = await Promise.all(paths.map(async (path) => (await fs.stat(path)).size));
-  const total = sizes.reduce((a, b) => a + b, 0);
+  const infos = await Promise.all(paths.map((path) => fs.stat(path)));
+  // A pipe or a device has no size to cut by: it is one part, read to its end.
+  const sizes = infos.map((info) => (info.isFile() ? info.size : Infinity));
+  const total = sizes.reduce((a, b) => (Number.isFinite(b) ? a + b : a), 0);
   const target = Math.max(minPartBytes, Math.ceil(total / jobs));
   const parts = [];
   for (const [i, path] of paths.entries()) {
+    if (!Number.isFinite(sizes[i])) {
+      parts.push({ index: parts.length, path, start: 0, end: Infinity });
+      continue;
+    }
     for (const range of await ranges(path, sizes[i], target)) {
       parts.push({ index: parts.length, path, ...range });
     }

@@ -283,6 +283,25 @@ describe("Analyzer", () => {
     assert.equal(calls, 1);
     assert.throws(() => writing.finish(), { code: "finished" });
 
+    // Errors the package would otherwise rewrite come back as they were thrown, and a
+    // trap of some other module thrown by `write` does not restart this one.
+    const other = Analyzer.create().push(log);
+    for (const error of [
+      new SmbEgressError("bad_input", "a writer's own"),
+      new WebAssembly.RuntimeError("another module's trap"),
+      undefined,
+    ]) {
+      const run = Analyzer.create().push(log);
+      assert.throws(
+        () =>
+          run.finishTo(() => {
+            throw error;
+          }),
+        (thrown) => thrown === error,
+      );
+    }
+    assert.equal(other.finish({ output: "ndjson" }), text);
+
     for (const bad of [{ write: "out" }, { write: (p) => p, output: "object" }]) {
       assert.throws(() => Analyzer.create().finishTo(bad.write, bad), { code: "bad_output" });
     }

@@ -138,19 +138,28 @@ describe("a large report", () => {
     assert.equal(run.status, 0, String(run.stderr));
     const csv = cli(["--output", "csv", path]).stdout;
     assert.equal(readFileSync(file, "utf8"), csv);
+    // A reader that starts late: the pipe fills, and the command waits for it.
+    const late = join(TMP, "late.csv");
+    const slow = '"$0" "$1" --output csv "$2" | (sleep 1; cat > "$3")';
+    const waited = spawnSync("sh", ["-c", slow, process.execPath, CLI, path, late]);
+    assert.equal(waited.status, 0, String(waited.stderr));
+    assert.equal(readFileSync(late, "utf8"), csv);
     assert.equal(csv.trimEnd().split("\n").length, 20001);
   });
 
   it("ends quietly when the reader stops reading", () => {
-    const run = spawnSync("bash", [
-      "-c",
-      'set -o pipefail; "$0" "$1" --output json "$2" | head -c 100 > /dev/null',
-      process.execPath,
-      CLI,
-      path,
-    ]);
-    assert.equal(run.status, 0, String(run.stderr));
-    assert.equal(String(run.stderr), "");
+    for (const output of ["json", "csv", "records"]) {
+      const run = spawnSync("bash", [
+        "-c",
+        'set -o pipefail; "$0" "$1" --output "$3" "$2" | head -c 100 > /dev/null',
+        process.execPath,
+        CLI,
+        path,
+        output,
+      ]);
+      assert.equal(run.status, 0, `${output}: ${run.stderr}`);
+      assert.equal(String(run.stderr), "", output);
+    }
   });
 });
 
@@ -216,6 +225,22 @@ describe("--jobs", () => {
     const one = report([tsv]);
     assert.equal(one.findings.length, 6);
     assert.deepEqual(report(["--jobs", "3", tsv], { env }), one);
+  });
+
+  it("reads a pipe named as a file to its end", { skip: process.platform === "win32" }, () => {
+    // The sample twice: as a file, and through a pipe opened by its name.
+    const piped = (jobs) => {
+      const script = 'cat "$2" | "$0" "$1" --output json --jobs "$3" "$2" /dev/stdin';
+      const run = spawnSync("bash", ["-c", script, process.execPath, CLI, SAMPLE, jobs], {
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+      });
+      assert.equal(run.status, 0, run.stderr);
+      return JSON.parse(run.stdout);
+    };
+    const one = piped("1");
+    assert.equal(one.stats.files["/dev/stdin"].bytes, sampleBytes().length);
+    assert.deepEqual(piped("2"), one);
   });
 });
 
