@@ -32,6 +32,8 @@ const CREATE = Symbol("create");
 export class Analyzer {
   #inner;
   #generation;
+  /** Whether the report is being written (a call from its `write` is refused). */
+  #writing = false;
   #atStart = true;
 
   /** @private Use `Analyzer.create`. */
@@ -80,6 +82,9 @@ export class Analyzer {
   #call(fn) {
     if (this.#inner === null) {
       throw new SmbEgressError("finished", "the analyzer was freed");
+    }
+    if (this.#writing) {
+      throw new SmbEgressError("finished", "the analyzer is writing its report");
     }
     if (this.#generation !== currentGeneration()) {
       throw lostState();
@@ -293,7 +298,14 @@ export class Analyzer {
       }
     };
     try {
-      this.#call((a) => a.finish(checkOutput(output), sink));
+      this.#call((a) => {
+        this.#writing = true;
+        try {
+          a.finish(checkOutput(output), sink);
+        } finally {
+          this.#writing = false;
+        }
+      });
     } catch (error) {
       throw error === STOP && thrown !== NOTHING ? thrown : error;
     }

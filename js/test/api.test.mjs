@@ -302,6 +302,10 @@ describe("Analyzer", () => {
     }
     assert.equal(other.finish({ output: "ndjson" }), text);
 
+    // The analyzer whose report is being written takes no other call meanwhile.
+    const busy = Analyzer.create().push(log);
+    assert.throws(() => busy.finishTo(() => busy.push(log)), { code: "finished" });
+
     for (const bad of [{ write: "out" }, { write: (p) => p, output: "object" }]) {
       assert.throws(() => Analyzer.create().finishTo(bad.write, bad), { code: "bad_output" });
     }
