@@ -253,8 +253,8 @@ export class Analyzer {
   /**
    * Ends the run and gives the report's text (`output` `json`, the default, `ndjson`,
    * `csv` or `table`) as the pieces the module wrote it in, about 256 KiB each, in
-   * order: joined, they are the text `finish` gives. A large report written out piece
-   * by piece is never held whole.
+   * order: joined, they are the text `finish` gives. All of them are held at once;
+   * `finishTo` hands each one on as it is written.
    */
   finishPieces({ output = "json" } = {}) {
     const pieces = [];
