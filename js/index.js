@@ -463,7 +463,8 @@ function finisher({ output, write }) {
     const found = typeof write === "function" ? "output object" : typeof write;
     throw new SmbEgressError(
       "bad_output",
-      `run.write: expected a function and a text output (json, ndjson, csv or table), found ${found}`,
+      "run.write: expected a function and a text output (json, ndjson, csv or table), " +
+        `found ${found}`,
     );
   }
   return (analyzer) => analyzer.finishTo(write, { output });

@@ -14,9 +14,10 @@ import { call } from "./runtime.js";
 
 /**
  * The smallest part a file is cut into (its last part may be down to half of this);
- * inputs under twice this in all are read on one thread. On two cores, with a worker ready about 35 ms after it is started and both
- * threads slowed by sharing the cores with the file reads, a second thread paid for
- * itself from about 150 MiB of Zeek TSV, and cost 10% on 100 MiB.
+ * inputs under twice this in all are read on one thread. On two cores, with a worker
+ * ready about 35 ms after it is started and both threads slowed by sharing the cores
+ * with the file reads, a second thread paid for itself from about 150 MiB of Zeek TSV,
+ * and cost 10% on 100 MiB.
  */
 export const MIN_PART_BYTES = 64 << 20;
 
