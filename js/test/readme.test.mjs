@@ -32,3 +32,18 @@ it("the README's Node example prints the sample's findings", () => {
     rmSync(script, { force: true });
   }
 });
+
+it("the quick start shows what the demo prints", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const start = readme.indexOf("## Quick start");
+  const shown = /```text\n([\s\S]*?)```/.exec(readme.slice(start))[1].trimEnd().split("\n");
+  const cli = join(JS_DIR, "cli.mjs");
+  const args = [cli, "--output", "table", "samples/office-network.log"];
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const printed = run.stdout.trimEnd().split("\n");
+  // The summary as printed; the rows by their sources (the README cuts the columns).
+  assert.deepEqual(shown.slice(-2), printed.slice(-2));
+  const sources = (lines) => lines.slice(2, -2).map((line) => line.split(" ")[0]);
+  assert.deepEqual(sources(shown), sources(printed));
+});
