@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { after, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 
@@ -145,6 +146,19 @@ describe("a large report", () => {
     assert.equal(waited.status, 0, String(waited.stderr));
     assert.equal(readFileSync(late, "utf8"), csv);
     assert.equal(csv.trimEnd().split("\n").length, 20001);
+  });
+
+  it("is written whole to a stream that main is given", async () => {
+    const { main } = await import(CLI);
+    const chunks = [];
+    const out = new PassThrough();
+    out.on("data", (chunk) => chunks.push(chunk));
+    const err = new PassThrough();
+    const status = await main(["node", "smb-egress", "--output", "ndjson", path], { out, err });
+    assert.equal(status, 0);
+    const text = Buffer.concat(chunks).toString("utf8");
+    assert.equal(text, cli(["--output", "ndjson", path]).stdout);
+    assert.equal(text.trimEnd().split("\n").length, 20000);
   });
 
   it("ends quietly when the reader stops reading", () => {
