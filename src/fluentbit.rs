@@ -699,13 +699,7 @@ mod tests {
             json!("caf\u{e9}\n"),
             json!(1_709_028_000.5),
         ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed as usize
-        };
+        let mut next = crate::testing::xorshift(0x9E37_79B9_7F4A_7C15);
         let mut variants = Vec::new();
         for _ in 0..20_000 {
             let mut map = zeek[next() % zeek.len()].clone();
@@ -717,7 +711,7 @@ mod tests {
                 }
             }
             let mut text = Value::Object(map).to_string();
-            if next() % 8 == 0 {
+            if next().is_multiple_of(8) {
                 // A repeated key: the later one counts.
                 let key = keys[next() % keys.len()];
                 text.insert_str(1, &format!(r#""{key}":"10.9.9.9","#));

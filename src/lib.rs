@@ -71,6 +71,8 @@ pub mod reader;
 pub mod record;
 pub mod render;
 pub mod report;
+#[cfg(test)]
+mod testing;
 pub mod time;
 pub mod verdicts;
 #[cfg(feature = "wasm")]

@@ -950,6 +950,7 @@ mod blocks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::xorshift;
 
     #[test]
     fn lines() {
@@ -1034,7 +1035,7 @@ mod tests {
                 let piece = if weights < 60 {
                     b"abcdefgh01"
                 } else {
-                    pieces[next() as usize % pieces.len()]
+                    pieces[next() % pieces.len()]
                 };
                 text.extend_from_slice(piece);
             }
@@ -1094,7 +1095,7 @@ mod tests {
                 for _ in 0..next() % 40 {
                     let piece = match next() % 3 {
                         0 => &b"a,1\":"[..],
-                        _ => pieces[(next() % 12) as usize],
+                        _ => pieces[next() % 12],
                     };
                     line.extend_from_slice(piece);
                 }
@@ -1168,16 +1169,6 @@ mod tests {
                     }
                 }
             }
-        }
-    }
-
-    /// A small deterministic generator, so that a failure can be replayed.
-    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
-        move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
         }
     }
 
