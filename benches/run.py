@@ -17,7 +17,12 @@ json`, or the native runner's while the CLI is not built); a contender whose fin
 differ is reported, and its time does not count. Each time is the best of `--reps` runs;
 peak RSS is the process's own (wait4), wasm linear memory is what the package reports.
 A last file, Zeek TSV with 100,000 egress sources, measures memory when every source is
-a finding.
+a finding. Each contender's own time in process (after its runtime's start) is read
+beside its wall time, and benches/floor.mjs measures what Node costs before any detection:
+starting, loading the package, and reading the first file as the package reads it.
+
+`--check` makes the run exit 1 unless every contender ran and found what the reference
+found, on files that have findings: `make test-bench` runs it on 4 MiB files.
 """
 
 import argparse
