@@ -31,6 +31,9 @@ pub trait Source {
     fn finding_count(&self) -> usize;
     /// The findings, by `src_ip` in byte order.
     fn findings(&self) -> Box<dyn Iterator<Item = Cow<'_, Finding>> + '_>;
+    /// The columns a cap held back of each finding that has any, by `src_ip` in byte
+    /// order.
+    fn capped(&self) -> Box<dyn Iterator<Item = (&str, Vec<&'static str>)> + '_>;
 }
 
 impl Source for Report {
@@ -57,6 +60,11 @@ impl Source for Report {
     fn findings(&self) -> Box<dyn Iterator<Item = Cow<'_, Finding>> + '_> {
         Box::new(self.findings.iter().map(Cow::Borrowed))
     }
+
+    fn capped(&self) -> Box<dyn Iterator<Item = (&str, Vec<&'static str>)> + '_> {
+        let capped = self.findings.iter().filter(|f| !f.capped.is_empty());
+        Box::new(capped.map(|f| (f.src_ip.as_str(), f.capped.clone())))
+    }
 }
 
 impl Source for ReportView<'_> {
@@ -82,6 +90,12 @@ impl Source for ReportView<'_> {
 
     fn findings(&self) -> Box<dyn Iterator<Item = Cow<'_, Finding>> + '_> {
         Box::new(ReportView::findings(self).map(Cow::Owned))
+    }
+
+    // Read from the groups: a finding is not made for it, where a report of 100,000
+    // findings would make each one a second time.
+    fn capped(&self) -> Box<dyn Iterator<Item = (&str, Vec<&'static str>)> + '_> {
+        Box::new(ReportView::capped(self))
     }
 }
 
@@ -378,8 +392,8 @@ struct CappedOut<'a, S: ?Sized>(&'a S);
 impl<R: Source + ?Sized> Serialize for CappedOut<'_, R> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        for finding in self.0.findings().filter(|f| !f.capped.is_empty()) {
-            map.serialize_entry(&finding.src_ip, &finding.capped)?;
+        for (src_ip, columns) in self.0.capped() {
+            map.serialize_entry(src_ip, &columns)?;
         }
         map.end()
     }

@@ -389,6 +389,16 @@ impl<'a> ReportView<'a> {
             .groups()
             .map(move |(src, group)| finding(src, group, offset))
     }
+
+    /// The columns a cap held back of each finding that has any (its `capped`), by
+    /// `src_ip` in byte order, read without making the findings.
+    pub fn capped(&self) -> impl Iterator<Item = (&'a str, Vec<&'static str>)> + 'a {
+        let columns = |(src, group): (&'a str, &'a Group)| (src, group.capped_columns());
+        self.agg
+            .groups()
+            .map(columns)
+            .filter(|(_, columns)| !columns.is_empty())
+    }
 }
 
 /// The `escu` columns, in order.
