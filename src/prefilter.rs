@@ -685,7 +685,10 @@ mod blocks {
     /// end a line not of the kind `mode` passes over (for JSON lines, one whose last
     /// byte, at offset 0, is not `}`), and those after which a line starts that is not
     /// of that kind (seen from the byte at offset 2). Line ends are few, one in every
-    /// few blocks, so they are looked at one by one.
+    /// few blocks, so they are looked at one by one. Inlined: in WebAssembly a call in
+    /// the block loop made V8 keep the nibble tables on the stack and load them again
+    /// for every block.
+    #[inline(always)]
     fn edges(mode: Mode, block: &[u8], ends: u16) -> [u16; 2] {
         let [mut bad_ends, mut bad_starts] = [0u16; 2];
         let mut lanes = ends;
