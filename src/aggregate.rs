@@ -809,21 +809,26 @@ impl Aggregator {
         let Some(src) = &record.src_ip else { return };
         self.records += 1;
         let src = AddrText::of(src);
-        // Looked up by a key, whose comparisons are quicker than those of the text's.
-        let key = Key::new(src.as_str());
+        let text = src.as_str();
         let (cap, detail) = (self.max_values, self.detail);
-        if let Some(group) = self.groups.get_mut(&key) {
+        // An inline key compares quicker than a text; a longer text is looked up as it
+        // is, so that no key is boxed for a source already held.
+        let found = match text.len() {
+            0..=INLINE => self.groups.get_mut(&Key::new(text)),
+            _ => self.groups.get_mut(text.as_bytes()),
+        };
+        if let Some(group) = found {
             let texts = &mut self.texts;
             group.add(record, &mut Adding { cap, detail, texts });
             return;
         }
-        if !self.make_room(key.as_bytes()) {
+        if !self.make_room(text.as_bytes()) {
             return;
         }
         let mut group = Box::<Group>::default();
         let texts = &mut self.texts;
         group.add(record, &mut Adding { cap, detail, texts });
-        self.groups.insert(key, group);
+        self.groups.insert(Key::new(text), group);
     }
 
     /// Whether a new source `key` may get a group: when the cap is reached, only a key
@@ -969,6 +974,20 @@ mod tests {
             assert_eq!(ka.cmp(&kb), a.cmp(&b), "{a:?} {b:?}");
             assert_eq!(ka == kb, a == b, "{a:?} {b:?}");
         }
+    }
+
+    /// Sources held inline and sources too long for it are found again, each in one
+    /// group, and the groups come out in the texts' byte order.
+    #[test]
+    fn sources_short_and_long_gather_in_one_group_each() {
+        let long = "fd12:3456:789a:1::2"; // over the inline length
+        let short = "fd12:3456::2";
+        let mut agg = Aggregator::new(10, 10);
+        for src in [long, short, long, "10.0.0.1", short, long] {
+            agg.add(&record(src, "8.8.8.8", 445, "smb"));
+        }
+        let groups: Vec<(&str, u64)> = agg.groups().map(|(src, g)| (src, g.count)).collect();
+        assert_eq!(groups, [("10.0.0.1", 1), (long, 3), (short, 2)]);
     }
 
     #[test]
