@@ -355,13 +355,12 @@ impl<'a> ReportView<'a> {
         stats: &'a Stats,
         caps: (usize, usize),
     ) -> ReportView<'a> {
-        let capped = agg.groups().filter(|(_, g)| !g.capped_columns().is_empty());
         let caps = Caps {
             max_sources: caps.0,
             max_values: caps.1,
             sources_capped: agg.sources_capped(),
             records_held_back: agg.records_held_back(),
-            findings_with_capped_values: capped.count() as u64,
+            findings_with_capped_values: capped_columns(agg).count() as u64,
         };
         ReportView {
             profile,
@@ -393,12 +392,15 @@ impl<'a> ReportView<'a> {
     /// The columns a cap held back of each finding that has any (its `capped`), by
     /// `src_ip` in byte order, read without making the findings.
     pub fn capped(&self) -> impl Iterator<Item = (&'a str, Vec<&'static str>)> + 'a {
-        let columns = |(src, group): (&'a str, &'a Group)| (src, group.capped_columns());
-        self.agg
-            .groups()
-            .map(columns)
-            .filter(|(_, columns)| !columns.is_empty())
+        capped_columns(self.agg)
     }
+}
+
+/// The columns a cap held back of each group that has any, by source.
+fn capped_columns(agg: &Aggregator) -> impl Iterator<Item = (&str, Vec<&'static str>)> {
+    agg.groups()
+        .map(|(src, group)| (src, group.capped_columns()))
+        .filter(|(_, columns)| !columns.is_empty())
 }
 
 /// The `escu` columns, in order.
