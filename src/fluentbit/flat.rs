@@ -499,7 +499,10 @@ mod tests {
     /// with the same members (the last of a repeated key), value for value.
     #[test]
     fn taken_records_read_as_serde_json_reads_them() {
-        let base = r#"{"ts":1588205199.827696,"id.orig_h":"10.0.1.6","p":[1,{"x":"y"}],"n":null,"s":"a\"b\u00e9","b":false,"i":-12,"big":123456789012345678901234567890,"ts":3}"#;
+        let base = concat!(
+            r#"{"ts":1588205199.827696,"id.orig_h":"10.0.1.6","p":[1,{"x":"y"}],"n":null,"#,
+            r#""s":"a\"b\u00e9","b":false,"i":-12,"big":123456789012345678901234567890,"ts":3}"#,
+        );
         let bytes = base.as_bytes();
         let mut next = crate::testing::xorshift(0x2545_F491_4F6C_DD1D);
         let mut taken = 0;
