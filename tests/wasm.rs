@@ -28,7 +28,7 @@ const INTERNAL: &str = concat!(
 
 /// A JS function that pushes what it is called with onto `pieces`.
 fn collector(pieces: &js_sys::Array) -> js_sys::Function {
-    js_sys::Function::new_with_args("piece", "this.push(piece)").bind(pieces)
+    js_sys::Function::new_with_args("piece", "this.push(piece)").bind0(pieces)
 }
 
 /// The report as text: the pieces `finish` gives, joined.
@@ -342,7 +342,7 @@ fn an_error_of_the_sink_is_thrown_again() {
         "piece",
         "if (this.length === 1) { throw new RangeError('disk full'); } this.push(piece);",
     )
-    .bind(&pieces);
+    .bind0(&pieces);
     let mut a = analyzer(r#"{"profile":"escu"}"#);
     a.push(input.as_bytes()).unwrap();
     let error: js_sys::Error = a.finish("json", &sink).unwrap_err().dyn_into().unwrap();
